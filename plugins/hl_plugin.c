@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: MIT
+/*
+ * hl_plugin: shared collectd glue, compiled into every homelab plugin.
+ * Value lists leave the interval and host empty so the daemon fills in the
+ * read callback's interval and the global Hostname.
+ */
+#define HL_PLUGIN "homelab"
+#include "hl_plugin.h"
+
+#include <math.h>
+#include <stdarg.h>
+
+static void vl_names(value_list_t *vl, const char *plugin, const char *pi,
+                     const char *type, const char *ti) {
+  sstrncpy(vl->plugin, plugin, sizeof(vl->plugin));
+  sstrncpy(vl->plugin_instance, pi ? pi : "", sizeof(vl->plugin_instance));
+  sstrncpy(vl->type, type, sizeof(vl->type));
+  sstrncpy(vl->type_instance, ti ? ti : "", sizeof(vl->type_instance));
+}
+
+int hl_submit(const char *plugin, const char *plugin_instance,
+              const char *type, const char *type_instance,
+              const value_t *values, size_t n) {
+  value_list_t vl = VALUE_LIST_INIT;
+  vl.values = (value_t *)values;
+  vl.values_len = n;
+  vl_names(&vl, plugin, plugin_instance, type, type_instance);
+  return plugin_dispatch_values(&vl);
+}
+
+int hl_submit_table(const char *plugin, const char *plugin_instance,
+                    const struct hl_metric *tbl, size_t n, const void *base,
+                    unsigned mask) {
+  int sent = 0;
+  for (size_t i = 0; i < n; i++) {
+    const struct hl_metric *m = &tbl[i];
+    if (m->group != 0 && (m->group & mask) == 0)
+      continue;
+    const char *field = (const char *)base + m->offset;
+    value_t v;
+    switch (m->kind) {
+    case HL_KIND_DOUBLE: {
+      double d;
+      memcpy(&d, field, sizeof(d));
+      if (isnan(d))
+        continue;
+      v.gauge = d;
+      break;
+    }
+    case HL_KIND_U64: {
+      uint64_t u;
+      memcpy(&u, field, sizeof(u));
+      v.gauge = (gauge_t)u;
+      break;
+    }
+    case HL_KIND_DERIVE: {
+      uint64_t u;
+      memcpy(&u, field, sizeof(u));
+      v.derive = (derive_t)u;
+      break;
+    }
+    default:
+      continue;
+    }
+    if (hl_submit(plugin, plugin_instance, m->type, m->type_instance, &v, 1) ==
+        0)
+      sent++;
+  }
+  return sent;
+}
+
+int hl_notify(int severity, const char *plugin, const char *plugin_instance,
+              const char *type, const char *type_instance, const char *fmt,
+              ...) {
+  notification_t n = {.severity = severity, .time = cdtime()};
+  sstrncpy(n.host, hostname_g, sizeof(n.host));
+  sstrncpy(n.plugin, plugin, sizeof(n.plugin));
+  sstrncpy(n.plugin_instance, plugin_instance ? plugin_instance : "",
+           sizeof(n.plugin_instance));
+  sstrncpy(n.type, type ? type : "", sizeof(n.type));
+  sstrncpy(n.type_instance, type_instance ? type_instance : "",
+           sizeof(n.type_instance));
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(n.message, sizeof(n.message), fmt, ap);
+  va_end(ap);
+  return plugin_dispatch_notification(&n);
+}
+
+int hl_severity(enum hl_level level) {
+  switch (level) {
+  case HL_LEVEL_FAILURE:
+    return NOTIF_FAILURE;
+  case HL_LEVEL_WARNING:
+    return NOTIF_WARNING;
+  default:
+    return NOTIF_OKAY;
+  }
+}
+
+void hl_watch_init(struct hl_watch *w, double hyst) {
+  *w = (struct hl_watch){
+      .limits = {.warning = NAN, .failure = NAN, .hysteresis = hyst},
+  };
+}
+
+int hl_cf_double_range(const char *plugin, const oconfig_item_t *ci,
+                       double min, double max, double *out) {
+  double v = NAN;
+  if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_NUMBER) {
+    ERROR("%s: %s: expects exactly one number", plugin, ci->key);
+    return -1;
+  }
+  v = ci->values[0].value.number;
+  if (!isfinite(v) || v < min || v > max) {
+    ERROR("%s: %s: %g is out of range [%g, %g]", plugin, ci->key, v, min, max);
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+int hl_cf_percent(const char *plugin, const oconfig_item_t *ci, double *out) {
+  double v = NAN;
+  if (hl_cf_double_range(plugin, ci, 0, 100, &v) != 0)
+    return -1;
+  *out = v == 0 ? NAN : v;
+  return 0;
+}
+
+int hl_cf_bool(const char *plugin, const oconfig_item_t *ci, bool *out) {
+  if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_BOOLEAN) {
+    ERROR("%s: %s: expects true or false", plugin, ci->key);
+    return -1;
+  }
+  *out = ci->values[0].value.boolean != 0;
+  return 0;
+}
+
+int hl_cf_string(const char *plugin, const oconfig_item_t *ci, char **out) {
+  if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_STRING) {
+    ERROR("%s: %s: expects exactly one string", plugin, ci->key);
+    return -1;
+  }
+  return cf_util_get_string(ci, out) == 0 ? 0 : -1;
+}
+
+int hl_cf_unknown(const char *plugin, const oconfig_item_t *ci) {
+  ERROR("%s: unknown option \"%s\"", plugin, ci->key);
+  return -1;
+}
+
+int hl_cf_check_limits(const char *plugin, const char *what,
+                       const struct hl_thresh *t) {
+  if (!isnan(t->warning) && !isnan(t->failure) && t->warning >= t->failure) {
+    ERROR("%s: Warning%sPercent (%g) must be below Failure%sPercent (%g)",
+          plugin, what, t->warning, what, t->failure);
+    return -1;
+  }
+  return 0;
+}
