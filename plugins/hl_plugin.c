@@ -18,9 +18,8 @@ static void vl_names(value_list_t *vl, const char *plugin, const char *pi,
   sstrncpy(vl->type_instance, ti ? ti : "", sizeof(vl->type_instance));
 }
 
-int hl_submit(const char *plugin, const char *plugin_instance,
-              const char *type, const char *type_instance,
-              const value_t *values, size_t n) {
+int hl_submit(const char *plugin, const char *plugin_instance, const char *type,
+              const char *type_instance, const value_t *values, size_t n) {
   value_list_t vl = VALUE_LIST_INIT;
   vl.values = (value_t *)values;
   vl.values_len = n;
@@ -104,8 +103,8 @@ void hl_watch_init(struct hl_watch *w, double hyst) {
   };
 }
 
-int hl_cf_double_range(const char *plugin, const oconfig_item_t *ci,
-                       double min, double max, double *out) {
+int hl_cf_double_range(const char *plugin, const oconfig_item_t *ci, double min,
+                       double max, double *out) {
   double v = NAN;
   if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_NUMBER) {
     ERROR("%s: %s: expects exactly one number", plugin, ci->key);

@@ -75,9 +75,8 @@ int hl_submit_table(const char *plugin, const char *plugin_instance,
  * hl_submit() - dispatch one value list of @n values.
  * Return: plugin_dispatch_values()'s status.
  */
-int hl_submit(const char *plugin, const char *plugin_instance,
-              const char *type, const char *type_instance,
-              const value_t *values, size_t n);
+int hl_submit(const char *plugin, const char *plugin_instance, const char *type,
+              const char *type_instance, const value_t *values, size_t n);
 
 /**
  * hl_notify() - dispatch a notification with a printf-style message.
@@ -104,7 +103,8 @@ struct hl_watch {
 /** hl_watch_init() - limits off, hysteresis @hyst, state unknown. */
 void hl_watch_init(struct hl_watch *w, double hyst);
 
-/* ---- config helpers (all log "<plugin>: <Option>: <reason>") -------------- */
+/* ---- config helpers (all log "<plugin>: <Option>: <reason>") --------------
+ */
 
 /**
  * hl_cf_percent() - read a number in [0, 100]; 0 turns the limit off (NAN).
@@ -116,8 +116,8 @@ int hl_cf_percent(const char *plugin, const oconfig_item_t *ci, double *out);
  * hl_cf_double_range() - read a number within [@min, @max].
  * Return: 0 or -1 after logging.
  */
-int hl_cf_double_range(const char *plugin, const oconfig_item_t *ci,
-                       double min, double max, double *out);
+int hl_cf_double_range(const char *plugin, const oconfig_item_t *ci, double min,
+                       double max, double *out);
 
 /** hl_cf_bool() - cf_util_get_boolean() that names the option on error. */
 int hl_cf_bool(const char *plugin, const oconfig_item_t *ci, bool *out);

@@ -303,17 +303,17 @@ static int host_config(oconfig_item_t *ci) {
   return 0;
 }
 
-/* ---- submit --------------------------------------------------------------- */
+/* ---- submit ---------------------------------------------------------------
+ */
 
 static const struct hl_metric host_sys_metrics[] = {
     {"uptime", "", offsetof(struct host_sample, uptime), HL_KIND_DOUBLE, 0},
 };
 
 static const struct hl_metric host_proc_metrics[] = {
-    {"count", "processes", offsetof(struct host_sample, processes),
-     HL_KIND_U64, 0},
-    {"count", "threads", offsetof(struct host_sample, threads), HL_KIND_U64,
+    {"count", "processes", offsetof(struct host_sample, processes), HL_KIND_U64,
      0},
+    {"count", "threads", offsetof(struct host_sample, threads), HL_KIND_U64, 0},
 };
 
 static const struct hl_metric host_mem_metrics[] = {
@@ -384,7 +384,8 @@ static void host_watch(struct hl_watch *w, double value, const char *instance,
               value, lv == HL_LEVEL_FAILURE ? "failure" : "warning", limit);
 }
 
-/* ---- read ----------------------------------------------------------------- */
+/* ---- read -----------------------------------------------------------------
+ */
 
 /* Reads <proc_root>/<name> into t->buf, complaining once on failure. */
 static int host_fetch(struct host_target *t, const char *name,
@@ -396,8 +397,8 @@ static int host_fetch(struct host_target *t, const char *name,
   return rc;
 }
 
-static int host_parsed(struct host_target *t, const char *name,
-                       c_complain_t *c, int rc) {
+static int host_parsed(struct host_target *t, const char *name, c_complain_t *c,
+                       int rc) {
   if (rc != 0)
     hl_complain(c, "%s/%s: unexpected content (%s)", t->proc_root, name,
                 STRERROR(-rc));
@@ -457,8 +458,8 @@ static int host_read_load(struct host_target *t, struct host_sample *s) {
   int rc = hl_proc_parse_loadavg(t->buf.data, t->buf.len, &la);
   if (host_parsed(t, "loadavg", &t->c_load, rc) != 0)
     return -1;
-  value_t v[3] = {{.gauge = la.load[0]}, {.gauge = la.load[1]},
-                  {.gauge = la.load[2]}};
+  value_t v[3] = {
+      {.gauge = la.load[0]}, {.gauge = la.load[1]}, {.gauge = la.load[2]}};
   hl_submit(HL_PLUGIN, "", "load", "", v, 3);
   s->threads = la.tasks;
   return 0;
@@ -501,8 +502,7 @@ static int host_read_one_mount(struct host_target *t, struct host_mount *m) {
   struct hl_fsstat fs;
   int rc = hl_fs_stat(m->dir, &fs);
   if (rc != 0) {
-    hl_complain(&m->complaint, "statvfs(%s) failed: %s", m->dir,
-                STRERROR(-rc));
+    hl_complain(&m->complaint, "statvfs(%s) failed: %s", m->dir, STRERROR(-rc));
     return -1;
   }
   hl_release(&m->complaint, "mount point %s can be read again", m->dir);

@@ -154,18 +154,19 @@ void hl_stat_free(struct hl_stat *st) {
 int hl_cpu_percent(const struct hl_cpu_times *prev,
                    const struct hl_cpu_times *cur, struct hl_cpu_pct *out) {
   uint64_t d[HL_CPU_STATES];
-  uint64_t total = 0;
+  double total = 0; /* summed as double: eight uint64_t deltas can wrap */
   for (int i = 0; i < HL_CPU_STATES; i++) {
     d[i] = cur->t[i] >= prev->t[i] ? cur->t[i] - prev->t[i] : 0;
     if (i < HL_CPU_GUEST) /* guest time is already inside user/nice */
-      total += d[i];
+      total += (double)d[i];
   }
-  if (total == 0)
+  if (!(total > 0))
     return -EAGAIN;
   for (int i = 0; i < HL_CPU_STATES; i++)
-    out->state[i] = 100.0 * (double)d[i] / (double)total;
-  out->active = 100.0 * (double)(total - d[HL_CPU_IDLE] - d[HL_CPU_IOWAIT]) /
-                (double)total;
+    out->state[i] = 100.0 * (double)d[i] / total;
+  out->active = 100.0 *
+                (total - (double)d[HL_CPU_IDLE] - (double)d[HL_CPU_IOWAIT]) /
+                total;
   return 0;
 }
 
@@ -180,7 +181,8 @@ const char *hl_cpu_state_name(enum hl_cpu_state s) {
   return (s >= 0 && s < HL_CPU_STATES) ? names[s] : "unknown";
 }
 
-/* ---- /proc/meminfo -------------------------------------------------------- */
+/* ---- /proc/meminfo --------------------------------------------------------
+ */
 
 struct meminfo_field {
   const char *key;
@@ -322,16 +324,17 @@ int hl_proc_count_pids(const char *proc_root, uint64_t *count) {
   return 0;
 }
 
-/* ---- mounts --------------------------------------------------------------- */
+/* ---- mounts ---------------------------------------------------------------
+ */
 
 /* Copies one field, decoding \ooo octal escapes; returns the bytes used. */
 static size_t decode_field(const char *p, const char *e, char *dst) {
   size_t n = 0;
   while (p < e) {
-    if (*p == '\\' && e - p >= 4 && p[1] >= '0' && p[1] <= '3' &&
-        p[2] >= '0' && p[2] <= '7' && p[3] >= '0' && p[3] <= '7') {
-      dst[n++] = (char)(((p[1] - '0') << 6) | ((p[2] - '0') << 3) |
-                        (p[3] - '0'));
+    if (*p == '\\' && e - p >= 4 && p[1] >= '0' && p[1] <= '3' && p[2] >= '0' &&
+        p[2] <= '7' && p[3] >= '0' && p[3] <= '7') {
+      dst[n++] =
+          (char)(((p[1] - '0') << 6) | ((p[2] - '0') << 3) | (p[3] - '0'));
       p += 4;
     } else {
       dst[n++] = *p++;
@@ -409,12 +412,14 @@ const struct hl_mount *hl_mounts_find(const struct hl_mounts *ms,
 
 bool hl_fs_is_pseudo(const char *fstype) {
   static const char *const pseudo[] = {
-      "proc",      "sysfs",       "devtmpfs",   "devpts",     "tmpfs",
-      "ramfs",     "cgroup",      "cgroup2",    "securityfs", "pstore",
-      "debugfs",   "tracefs",     "configfs",   "fusectl",    "mqueue",
-      "hugetlbfs", "bpf",         "autofs",     "binfmt_misc", "nsfs",
-      "rpc_pipefs", "efivarfs",   "overlay",    "squashfs",   "selinuxfs",
-      "nfsd",      "fuse.gvfsd-fuse", "fuse.lxcfs", "fuse.portal", "iso9660",
+      "proc",        "sysfs",    "devtmpfs",        "devpts",
+      "tmpfs",       "ramfs",    "cgroup",          "cgroup2",
+      "securityfs",  "pstore",   "debugfs",         "tracefs",
+      "configfs",    "fusectl",  "mqueue",          "hugetlbfs",
+      "bpf",         "autofs",   "binfmt_misc",     "nsfs",
+      "rpc_pipefs",  "efivarfs", "overlay",         "squashfs",
+      "selinuxfs",   "nfsd",     "fuse.gvfsd-fuse", "fuse.lxcfs",
+      "fuse.portal", "iso9660",
   };
   for (size_t i = 0; i < sizeof(pseudo) / sizeof(pseudo[0]); i++)
     if (strcmp(fstype, pseudo[i]) == 0)

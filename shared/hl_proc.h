@@ -127,12 +127,14 @@ int hl_cpu_percent(const struct hl_cpu_times *prev,
  */
 const char *hl_cpu_state_name(enum hl_cpu_state s);
 
-/* ---- /proc/meminfo -------------------------------------------------------- */
+/* ---- /proc/meminfo --------------------------------------------------------
+ */
 
 /**
  * struct hl_meminfo - parsed /proc/meminfo, in bytes.
  * @available:     MemAvailable, or an estimate when the kernel lacks it
- *                 (before 3.14): free + buffers + cached + sreclaimable - shmem.
+ *                 (before 3.14): free + buffers + cached + sreclaimable -
+ * shmem.
  * @has_available: false when @available is the estimate.
  * @used:          total - available.
  * @swap_used:     swap_total - swap_free.
@@ -206,7 +208,8 @@ int hl_proc_parse_loadavg(const char *buf, size_t len, struct hl_loadavg *out);
  */
 int hl_proc_count_pids(const char *proc_root, uint64_t *count);
 
-/* ---- mounts --------------------------------------------------------------- */
+/* ---- mounts ---------------------------------------------------------------
+ */
 
 /**
  * struct hl_mount - one line of /proc/self/mounts, octal escapes decoded.
@@ -275,7 +278,7 @@ int hl_mount_name(const char *dir, char *out, size_t size);
 /**
  * struct hl_fsstat - usage of one filesystem, in bytes and inodes.
  * @total:    size of the filesystem.
- * @used:     total - free.
+ * @used:     total - f_bfree: blocks in use, including none of the reserve.
  * @free:     available to unprivileged users (statvfs f_bavail).
  * @reserved: free only for root (f_bfree - f_bavail).
  * @used_pct: used / (used + free), the figure df(1) prints as Use%.

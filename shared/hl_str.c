@@ -57,7 +57,11 @@ int hl_str_to_double(const char *s, double min, double max, double *out) {
   char *end = NULL;
   errno = 0;
   double v = strtod(s, &end);
-  if (*end != '\0' || !isfinite(v))
+  if (*end != '\0')
+    return -EINVAL;
+  if (errno == ERANGE && isinf(v))
+    return -ERANGE; /* "1e999": a number, but too big for a double */
+  if (!isfinite(v))
     return -EINVAL;
   if (errno == ERANGE || v < min || v > max)
     return -ERANGE;
@@ -205,7 +209,12 @@ int hl_buf_read_file(struct hl_buf *b, const char *path) {
       if (rc != 0)
         break;
     }
-    ssize_t got = read(fd, b->data + b->len, b->cap - 1 - b->len);
+    /* The allocation may exceed max + 1 (it is rounded up, or reused), so
+     * never take more than one byte past max: that byte proves -E2BIG. */
+    size_t room = b->cap - 1 - b->len;
+    if (room > b->max + 1 - b->len)
+      room = b->max + 1 - b->len;
+    ssize_t got = read(fd, b->data + b->len, room);
     if (got < 0) {
       if (errno == EINTR)
         continue;
@@ -215,6 +224,10 @@ int hl_buf_read_file(struct hl_buf *b, const char *path) {
     if (got == 0)
       break;
     b->len += (size_t)got;
+    if (b->len > b->max) {
+      rc = -E2BIG;
+      break;
+    }
   }
   close(fd);
   if (b->data != NULL)

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* ---- hl_str_to_u64 -------------------------------------------------------- */
+/* ---- hl_str_to_u64 ---- */
 
 static const struct u64_case {
   const char *s;
@@ -60,12 +60,11 @@ START_TEST(test_to_u64) {
     ck_assert_msg(out == c->want, "\"%s\": got %llu", c->s,
                   (unsigned long long)out);
   else
-    ck_assert_msg(out == 0xdeadbeef, "\"%s\": output written on error",
-                  c->s);
+    ck_assert_msg(out == 0xdeadbeef, "\"%s\": output written on error", c->s);
 }
 END_TEST
 
-/* ---- hl_str_to_i64 -------------------------------------------------------- */
+/* ---- hl_str_to_i64 ---- */
 
 static const struct i64_case {
   const char *s;
@@ -108,7 +107,7 @@ START_TEST(test_to_i64) {
 }
 END_TEST
 
-/* ---- hl_str_to_double ----------------------------------------------------- */
+/* ---- hl_str_to_double ---- */
 
 static const struct dbl_case {
   const char *s;
@@ -152,7 +151,7 @@ START_TEST(test_to_double) {
 }
 END_TEST
 
-/* ---- hl_str_next_u64 / hl_str_next_double --------------------------------- */
+/* ---- hl_str_next_u64 / hl_str_next_double ---- */
 
 #define MAX_TOKENS 4
 
@@ -258,7 +257,8 @@ START_TEST(test_next_double) {
 }
 END_TEST
 
-/* @end in the middle of a run of digits: the bytes after it are not looked at. */
+/* @end in the middle of a run of digits: the bytes after it are not looked at.
+ */
 START_TEST(test_next_stops_at_end) {
   static const char digits[] = {'1', '2', '3', '4', '5', '6'};
   const char *p = digits;
@@ -295,7 +295,7 @@ START_TEST(test_next_double_overflow) {
 }
 END_TEST
 
-/* ---- hl_str_copy ---------------------------------------------------------- */
+/* ---- hl_str_copy ---- */
 
 static const struct copy_case {
   const char *src;
@@ -323,7 +323,7 @@ START_TEST(test_str_copy) {
 }
 END_TEST
 
-/* ---- struct hl_buf ---------------------------------------------------------- */
+/* ---- struct hl_buf ---- */
 
 START_TEST(test_buf_init_and_growth) {
   struct hl_buf b;
