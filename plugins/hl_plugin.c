@@ -128,11 +128,10 @@ int hl_cf_percent(const char *plugin, const oconfig_item_t *ci, double *out) {
 }
 
 int hl_cf_bool(const char *plugin, const oconfig_item_t *ci, bool *out) {
-  if (ci->values_num != 1 || ci->values[0].type != OCONFIG_TYPE_BOOLEAN) {
+  if (cf_util_get_boolean(ci, out) != 0) {
     ERROR("%s: %s: expects true or false", plugin, ci->key);
     return -1;
   }
-  *out = ci->values[0].value.boolean != 0;
   return 0;
 }
 

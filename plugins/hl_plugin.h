@@ -31,8 +31,9 @@
 #define hl_info(...) INFO(HL_PLUGIN ": " __VA_ARGS__)
 #define hl_dbg(...) DEBUG(HL_PLUGIN ": " __VA_ARGS__)
 
-/* Repeated failures: logged once per c_complain back-off, then "recovered". */
-#define hl_complain(c, ...) c_complain(LOG_ERR, (c), HL_PLUGIN ": " __VA_ARGS__)
+/* Repeated failures: logged once until released, then "recovered" once. */
+#define hl_complain(c, ...)                                                    \
+  c_complain_once(LOG_ERR, (c), HL_PLUGIN ": " __VA_ARGS__)
 #define hl_release(c, ...) c_release(LOG_INFO, (c), HL_PLUGIN ": " __VA_ARGS__)
 
 /** enum hl_kind - how a metric table entry reads its struct field. */

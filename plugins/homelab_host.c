@@ -49,6 +49,7 @@ struct host_mount {
   struct hl_watch disk;
   struct hl_watch inodes;
   c_complain_t complaint;
+  bool pinned; /* named by MountPoint, so kept and read in "all" mode too */
 };
 
 struct host_target {
@@ -162,9 +163,17 @@ static int host_config_mount(struct host_target *t, oconfig_item_t *ci) {
   else if (dir[0] != '/') {
     hl_err("MountPoint \"%s\": must be an absolute path or \"all\"", dir);
     rc = -1;
-  } else if (host_mount_add(t, dir) == NULL) {
-    hl_err("MountPoint: out of memory");
-    rc = -1;
+  } else {
+    size_t n = strlen(dir); /* "/boot/" and "//" mean "/boot" and "/" */
+    while (n > 1 && dir[n - 1] == '/')
+      dir[--n] = '\0';
+    struct host_mount *m = host_mount_add(t, dir);
+    if (m == NULL) {
+      hl_err("MountPoint: out of memory");
+      rc = -1;
+    } else {
+      m->pinned = true;
+    }
   }
   sfree(dir);
   return rc;
@@ -243,8 +252,12 @@ static int host_target_validate(struct host_target *t) {
   t->swap.limits.hysteresis = t->hysteresis;
   t->disk_limits.hysteresis = t->hysteresis;
   t->inode_limits.hysteresis = t->hysteresis;
-  if (t->nmounts == 0 && !t->all_mounts && host_mount_add(t, "/") == NULL)
-    return -1;
+  if (t->nmounts == 0 && !t->all_mounts) {
+    struct host_mount *root = host_mount_add(t, "/");
+    if (root == NULL)
+      return -1;
+    root->pinned = true;
+  }
   int rc = host_read_mtab(t);
   if (rc != 0) {
     hl_err("ProcRoot \"%s\": cannot read self/mounts: %s", t->proc_root,
@@ -516,6 +529,15 @@ static int host_read_one_mount(struct host_target *t, struct host_mount *m) {
   return 0;
 }
 
+/* A configured mount point: complain once while it is not mounted. */
+static int host_read_pinned(struct host_target *t, struct host_mount *m) {
+  if (hl_mounts_find(&t->mtab, m->dir) == NULL) {
+    hl_complain(&m->complaint, "mount point %s is not mounted", m->dir);
+    return -1;
+  }
+  return host_read_one_mount(t, m);
+}
+
 static struct host_mount *host_mount_get(struct host_target *t,
                                          const char *dir) {
   for (size_t i = 0; i < t->nmounts; i++)
@@ -562,6 +584,11 @@ static int host_read_all_mounts(struct host_target *t) {
     seen[m - t->mounts] = true;
     ok += host_read_one_mount(t, m) == 0;
   }
+  for (size_t i = 0; i < t->nmounts; i++) /* MountPoint next to "all" */
+    if (t->mounts[i].pinned && !seen[i]) {
+      seen[i] = true;
+      ok += host_read_pinned(t, &t->mounts[i]) == 0;
+    }
   size_t keep = 0; /* forget unmounted filesystems */
   for (size_t i = 0; i < t->nmounts; i++) {
     if (seen[i])
@@ -586,15 +613,8 @@ static int host_read_mounts(struct host_target *t) {
   if (t->all_mounts)
     return host_read_all_mounts(t);
   int ok = 0;
-  for (size_t i = 0; i < t->nmounts; i++) {
-    struct host_mount *m = &t->mounts[i];
-    if (hl_mounts_find(&t->mtab, m->dir) == NULL) {
-      hl_complain(&m->complaint, "mount point %s is not mounted", m->dir);
-      continue;
-    }
-    if (host_read_one_mount(t, m) == 0)
-      ok++;
-  }
+  for (size_t i = 0; i < t->nmounts; i++)
+    ok += host_read_pinned(t, &t->mounts[i]) == 0;
   return ok > 0 || t->nmounts == 0 ? 0 : -1;
 }
 
