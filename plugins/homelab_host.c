@@ -81,7 +81,7 @@ struct host_target {
 struct host_sample {
   double uptime;
   uint64_t processes;
-  uint64_t threads;
+  double threads; /* NAN when /proc/loadavg could not be read */
   struct hl_meminfo mem;
   double mem_pct;
   double swap_pct;
@@ -143,9 +143,17 @@ static struct host_mount *host_mount_add(struct host_target *t,
   if (m->dir == NULL)
     return NULL;
   char name[DATA_MAX_NAME_LEN - 3];
-  if (hl_mount_name(dir, name, sizeof(name)) != 0)
-    hl_str_copy(name, sizeof(name), "long"); /* caught by validate */
-  snprintf(m->instance, sizeof(m->instance), "df-%s", name);
+  if (hl_mount_name(dir, name, sizeof(name)) == 0) {
+    snprintf(m->instance, sizeof(m->instance), "df-%s", name);
+  } else { /* keep long names apart: a prefix plus a hash of the path */
+    uint32_t h = 2166136261u;
+    for (const char *p = dir; *p; p++)
+      h = (h ^ (unsigned char)*p) * 16777619u;
+    char head[DATA_MAX_NAME_LEN];
+    hl_mount_name(dir, head, 64);
+    head[63] = '\0';
+    snprintf(m->instance, sizeof(m->instance), "df-%.60s-%08x", head, h);
+  }
   m->disk.limits = t->disk_limits;
   m->inodes.limits = t->inode_limits;
   C_COMPLAIN_INIT(&m->complaint);
@@ -167,7 +175,14 @@ static int host_config_mount(struct host_target *t, oconfig_item_t *ci) {
     size_t n = strlen(dir); /* "/boot/" and "//" mean "/boot" and "/" */
     while (n > 1 && dir[n - 1] == '/')
       dir[--n] = '\0';
-    struct host_mount *m = host_mount_add(t, dir);
+    struct host_mount *m = NULL;
+    for (size_t i = 0; i < t->nmounts; i++)
+      if (strcmp(t->mounts[i].dir, dir) == 0) {
+        hl_err("MountPoint \"%s\": listed twice", dir);
+        sfree(dir);
+        return -1;
+      }
+    m = host_mount_add(t, dir);
     if (m == NULL) {
       hl_err("MountPoint: out of memory");
       rc = -1;
@@ -220,10 +235,10 @@ static int host_config_option(struct host_target *t, oconfig_item_t *c) {
     return 0;
   }
   if (strcasecmp(k, "Interval") == 0) {
-    if (cf_util_get_cdtime(c, &t->interval) != 0 || t->interval == 0) {
-      hl_err("Interval: expects a positive number of seconds");
+    double sec = 0;
+    if (hl_cf_double_range(HL_PLUGIN, c, 0.001, 86400, &sec) != 0)
       return -1;
-    }
+    t->interval = DOUBLE_TO_CDTIME_T(sec);
     return 0;
   }
   return hl_cf_unknown(HL_PLUGIN, c);
@@ -268,11 +283,7 @@ static int host_target_validate(struct host_target *t) {
     struct host_mount *m = &t->mounts[i];
     m->disk.limits = t->disk_limits;
     m->inodes.limits = t->inode_limits;
-    char name[DATA_MAX_NAME_LEN - 3];
-    if (hl_mount_name(m->dir, name, sizeof(name)) != 0) {
-      hl_err("MountPoint \"%s\": path too long", m->dir);
-      bad = -1;
-    } else if (stat(m->dir, &st) != 0) {
+    if (stat(m->dir, &st) != 0) {
       hl_err("MountPoint \"%s\": %s", m->dir, STRERRNO);
       bad = -1;
     } else if (hl_mounts_find(&t->mtab, m->dir) == NULL) {
@@ -326,7 +337,8 @@ static const struct hl_metric host_sys_metrics[] = {
 static const struct hl_metric host_proc_metrics[] = {
     {"count", "processes", offsetof(struct host_sample, processes), HL_KIND_U64,
      0},
-    {"count", "threads", offsetof(struct host_sample, threads), HL_KIND_U64, 0},
+    {"count", "threads", offsetof(struct host_sample, threads), HL_KIND_DOUBLE,
+     0},
 };
 
 static const struct hl_metric host_mem_metrics[] = {
@@ -379,22 +391,26 @@ static void host_submit_cpu(const char *instance, const struct hl_cpu_pct *p) {
             &(value_t){.gauge = p->active}, 1);
 }
 
-/* Feeds a watch and sends one notification when its level changes. */
+/* Feeds a watch and sends one notification when its level changes. The
+ * subject is "<what>" or "<what> <dir>", formatted only when notifying. */
 static void host_watch(struct hl_watch *w, double value, const char *instance,
-                       const char *type, const char *what) {
+                       const char *type, const char *what, const char *dir) {
   if (!hl_thresh_enabled(&w->limits) ||
       !hl_thresh_update(&w->limits, value, &w->state))
     return;
   enum hl_level lv = w->state.level;
   double limit = lv == HL_LEVEL_FAILURE ? w->limits.failure : w->limits.warning;
+  const char *sep = dir ? " " : "";
+  dir = dir ? dir : "";
   if (lv == HL_LEVEL_OKAY)
     hl_notify(NOTIF_OKAY, HL_PLUGIN, instance, type, "used",
-              "Host %s: %s is %.1f%% used, back below the limit", hostname_g,
-              what, value);
+              "Host %s: %s%s%s is %.1f%% used, back below the limit",
+              hostname_g, what, sep, dir, value);
   else
     hl_notify(hl_severity(lv), HL_PLUGIN, instance, type, "used",
-              "Host %s: %s is %.1f%% used (%s limit %g%%)", hostname_g, what,
-              value, lv == HL_LEVEL_FAILURE ? "failure" : "warning", limit);
+              "Host %s: %s%s%s is %.1f%% used (%s limit %g%%)", hostname_g,
+              what, sep, dir, value,
+              lv == HL_LEVEL_FAILURE ? "failure" : "warning", limit);
 }
 
 /* ---- read -----------------------------------------------------------------
@@ -474,7 +490,7 @@ static int host_read_load(struct host_target *t, struct host_sample *s) {
   value_t v[3] = {
       {.gauge = la.load[0]}, {.gauge = la.load[1]}, {.gauge = la.load[2]}};
   hl_submit(HL_PLUGIN, "", "load", "", v, 3);
-  s->threads = la.tasks;
+  s->threads = (double)la.tasks;
   return 0;
 }
 
@@ -492,13 +508,15 @@ static int host_read_memory(struct host_target *t, struct host_sample *s) {
                   STATIC_ARRAY_SIZE(host_mem_metrics), s, host_mask(t));
   hl_submit_table(HL_PLUGIN, "swap", host_swap_metrics,
                   STATIC_ARRAY_SIZE(host_swap_metrics), s, host_mask(t));
-  host_watch(&t->memory, s->mem_pct, "memory", "percent", "memory");
-  host_watch(&t->swap, s->swap_pct, "swap", "percent", "swap");
+  host_watch(&t->memory, s->mem_pct, "memory", "percent", "memory", NULL);
+  host_watch(&t->swap, s->swap_pct, "swap", "percent", "swap", NULL);
   return 0;
 }
 
 static int host_read_procs(struct host_target *t, struct host_sample *s) {
   int rc = hl_proc_count_pids(t->proc_root, &s->processes);
+  if (rc == 0 && s->processes == 0)
+    rc = -ENOENT; /* a real proc always has pid 1 */
   if (rc != 0) {
     hl_complain(&t->c_procs, "listing %s failed: %s", t->proc_root,
                 STRERROR(-rc));
@@ -521,11 +539,10 @@ static int host_read_one_mount(struct host_target *t, struct host_mount *m) {
   hl_release(&m->complaint, "mount point %s can be read again", m->dir);
   hl_submit_table(HL_PLUGIN, m->instance, host_df_metrics,
                   STATIC_ARRAY_SIZE(host_df_metrics), &fs, host_mask(t));
-  char what[PATH_MAX + 16];
-  snprintf(what, sizeof(what), "disk %s", m->dir);
-  host_watch(&m->disk, fs.used_pct, m->instance, "percent_bytes", what);
-  snprintf(what, sizeof(what), "inodes of %s", m->dir);
-  host_watch(&m->inodes, fs.inodes_pct, m->instance, "percent_inodes", what);
+  host_watch(&m->disk, fs.used_pct, m->instance, "percent_bytes", "disk",
+             m->dir);
+  host_watch(&m->inodes, fs.inodes_pct, m->instance, "percent_inodes",
+             "inodes of", m->dir);
   return 0;
 }
 
@@ -620,7 +637,8 @@ static int host_read_mounts(struct host_target *t) {
 
 static int host_read(user_data_t *ud) {
   struct host_target *t = ud->data;
-  struct host_sample s = {.uptime = NAN, .mem_pct = NAN, .swap_pct = NAN};
+  struct host_sample s = {
+      .uptime = NAN, .threads = NAN, .mem_pct = NAN, .swap_pct = NAN};
   int ok = 0;
   ok += host_read_cpu(t) == 0;
   ok += host_read_uptime(t, &s) == 0;

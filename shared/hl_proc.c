@@ -226,21 +226,23 @@ static uint64_t sub_floor0(uint64_t a, uint64_t b) { return a > b ? a - b : 0; }
 
 int hl_proc_parse_meminfo(const char *buf, size_t len, struct hl_meminfo *out) {
   *out = (struct hl_meminfo){0};
+  const size_t nfields = sizeof(meminfo_fields) / sizeof(meminfo_fields[0]);
   unsigned seen = 0;
+  size_t found = 0;
   const char *cur = buf, *end = buf + len;
   struct line l;
-  while (next_line(&cur, end, &l)) {
-    for (size_t i = 0; i < sizeof(meminfo_fields) / sizeof(meminfo_fields[0]);
-         i++) {
+  while (found < nfields && next_line(&cur, end, &l)) {
+    for (size_t i = 0; i < nfields; i++) {
       const struct meminfo_field *f = &meminfo_fields[i];
       const char *rest = NULL;
-      if (!line_key(&l, f->key, &rest))
+      if (f->key[0] != l.p[0] || !line_key(&l, f->key, &rest))
         continue;
       uint64_t v = 0;
       if (meminfo_value(rest, l.eol, &v) != 0)
         return -EPROTO;
       *(uint64_t *)((char *)out + f->off) = v;
       seen |= f->bit;
+      found++;
       break;
     }
   }
