@@ -18,18 +18,20 @@ static void vl_names(value_list_t *vl, const char *plugin, const char *pi,
   sstrncpy(vl->type_instance, ti ? ti : "", sizeof(vl->type_instance));
 }
 
-int hl_submit(const char *plugin, const char *plugin_instance, const char *type,
-              const char *type_instance, const value_t *values, size_t n) {
+int hl_submit(cdtime_t time, const char *plugin, const char *plugin_instance,
+              const char *type, const char *type_instance,
+              const value_t *values, size_t n) {
   value_list_t vl = VALUE_LIST_INIT;
+  vl.time = time;
   vl.values = (value_t *)values;
   vl.values_len = n;
   vl_names(&vl, plugin, plugin_instance, type, type_instance);
   return plugin_dispatch_values(&vl);
 }
 
-int hl_submit_table(const char *plugin, const char *plugin_instance,
-                    const struct hl_metric *tbl, size_t n, const void *base,
-                    unsigned mask) {
+int hl_submit_table(cdtime_t time, const char *plugin,
+                    const char *plugin_instance, const struct hl_metric *tbl,
+                    size_t n, const void *base, unsigned mask) {
   int sent = 0;
   for (size_t i = 0; i < n; i++) {
     const struct hl_metric *m = &tbl[i];
@@ -61,8 +63,8 @@ int hl_submit_table(const char *plugin, const char *plugin_instance,
     default:
       continue;
     }
-    if (hl_submit(plugin, plugin_instance, m->type, m->type_instance, &v, 1) ==
-        0)
+    if (hl_submit(time, plugin, plugin_instance, m->type, m->type_instance, &v,
+                  1) == 0)
       sent++;
   }
   return sent;

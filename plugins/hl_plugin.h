@@ -62,22 +62,25 @@ struct hl_metric {
 
 /**
  * hl_submit_table() - dispatch one single-value list per table row.
+ * @time: timestamp for every value list (one per read, so values of one read
+ *        line up in the database); 0 lets the daemon use "now".
  * @plugin: plugin name. @plugin_instance: instance, may be "".
  * @tbl, @n: the table. @base: the struct the offsets refer to.
  * @mask: rows whose @group shares no bit with @mask are skipped (rows with
  *        group 0 are always sent).
  * Return: number of value lists dispatched.
  */
-int hl_submit_table(const char *plugin, const char *plugin_instance,
-                    const struct hl_metric *tbl, size_t n, const void *base,
-                    unsigned mask);
+int hl_submit_table(cdtime_t time, const char *plugin,
+                    const char *plugin_instance, const struct hl_metric *tbl,
+                    size_t n, const void *base, unsigned mask);
 
 /**
- * hl_submit() - dispatch one value list of @n values.
+ * hl_submit() - dispatch one value list of @n values at @time (0 = now).
  * Return: plugin_dispatch_values()'s status.
  */
-int hl_submit(const char *plugin, const char *plugin_instance, const char *type,
-              const char *type_instance, const value_t *values, size_t n);
+int hl_submit(cdtime_t time, const char *plugin, const char *plugin_instance,
+              const char *type, const char *type_instance,
+              const value_t *values, size_t n);
 
 /**
  * hl_notify() - dispatch a notification with a printf-style message.

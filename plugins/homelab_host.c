@@ -74,6 +74,7 @@ struct host_target {
   struct hl_buf buf;
   struct hl_mounts mtab;
   c_complain_t c_stat, c_mem, c_load, c_uptime, c_mtab, c_procs;
+  cdtime_t now; /* time stamp of the read in progress */
 };
 
 /* What one read gathered besides CPU and mounts; the metric tables point
@@ -383,11 +384,12 @@ static unsigned host_mask(const struct host_target *t) {
   return (t->abs ? G_ABS : 0) | (t->pct ? G_PCT : 0);
 }
 
-static void host_submit_cpu(const char *instance, const struct hl_cpu_pct *p) {
+static void host_submit_cpu(cdtime_t ts, const char *instance,
+                            const struct hl_cpu_pct *p) {
   for (int s = HL_CPU_USER; s <= HL_CPU_STEAL; s++)
-    hl_submit(HL_PLUGIN, instance, "percent", hl_cpu_state_name(s),
+    hl_submit(ts, HL_PLUGIN, instance, "percent", hl_cpu_state_name(s),
               &(value_t){.gauge = p->state[s]}, 1);
-  hl_submit(HL_PLUGIN, instance, "percent", "active",
+  hl_submit(ts, HL_PLUGIN, instance, "percent", "active",
             &(value_t){.gauge = p->active}, 1);
 }
 
@@ -461,14 +463,14 @@ static int host_read_cpu(struct host_target *t) {
   }
   struct hl_cpu_pct p;
   if (hl_cpu_percent(&prev->all, &cur->all, &p) == 0)
-    host_submit_cpu("cpu", &p);
+    host_submit_cpu(t->now, "cpu", &p);
   for (size_t i = 0; t->per_cpu && i < cur->ncpu; i++) {
     const struct hl_cpu_times *old = host_find_cpu(prev, i, cur->cpu[i].id);
     if (old == NULL || hl_cpu_percent(old, &cur->cpu[i], &p) != 0)
       continue;
     char instance[DATA_MAX_NAME_LEN];
     snprintf(instance, sizeof(instance), "cpu%d", cur->cpu[i].id);
-    host_submit_cpu(instance, &p);
+    host_submit_cpu(t->now, instance, &p);
   }
   return 0;
 }
@@ -489,7 +491,7 @@ static int host_read_load(struct host_target *t, struct host_sample *s) {
     return -1;
   value_t v[3] = {
       {.gauge = la.load[0]}, {.gauge = la.load[1]}, {.gauge = la.load[2]}};
-  hl_submit(HL_PLUGIN, "", "load", "", v, 3);
+  hl_submit(t->now, HL_PLUGIN, "", "load", "", v, 3);
   s->threads = (double)la.tasks;
   return 0;
 }
@@ -504,9 +506,9 @@ static int host_read_memory(struct host_target *t, struct host_sample *s) {
   /* No swap configured: 0 % used, so dashboards and thresholds stay quiet. */
   s->swap_pct =
       s->mem.swap_total ? hl_pct(s->mem.swap_used, s->mem.swap_total) : 0;
-  hl_submit_table(HL_PLUGIN, "memory", host_mem_metrics,
+  hl_submit_table(t->now, HL_PLUGIN, "memory", host_mem_metrics,
                   STATIC_ARRAY_SIZE(host_mem_metrics), s, host_mask(t));
-  hl_submit_table(HL_PLUGIN, "swap", host_swap_metrics,
+  hl_submit_table(t->now, HL_PLUGIN, "swap", host_swap_metrics,
                   STATIC_ARRAY_SIZE(host_swap_metrics), s, host_mask(t));
   host_watch(&t->memory, s->mem_pct, "memory", "percent", "memory", NULL);
   host_watch(&t->swap, s->swap_pct, "swap", "percent", "swap", NULL);
@@ -523,7 +525,7 @@ static int host_read_procs(struct host_target *t, struct host_sample *s) {
     return -1;
   }
   hl_release(&t->c_procs, "listing %s works again", t->proc_root);
-  hl_submit_table(HL_PLUGIN, "", host_proc_metrics,
+  hl_submit_table(t->now, HL_PLUGIN, "", host_proc_metrics,
                   STATIC_ARRAY_SIZE(host_proc_metrics), s, 0);
   return 0;
 }
@@ -537,7 +539,7 @@ static int host_read_one_mount(struct host_target *t, struct host_mount *m) {
     return -1;
   }
   hl_release(&m->complaint, "mount point %s can be read again", m->dir);
-  hl_submit_table(HL_PLUGIN, m->instance, host_df_metrics,
+  hl_submit_table(t->now, HL_PLUGIN, m->instance, host_df_metrics,
                   STATIC_ARRAY_SIZE(host_df_metrics), &fs, host_mask(t));
   host_watch(&m->disk, fs.used_pct, m->instance, "percent_bytes", "disk",
              m->dir);
@@ -637,6 +639,7 @@ static int host_read_mounts(struct host_target *t) {
 
 static int host_read(user_data_t *ud) {
   struct host_target *t = ud->data;
+  t->now = cdtime();
   struct host_sample s = {
       .uptime = NAN, .threads = NAN, .mem_pct = NAN, .swap_pct = NAN};
   int ok = 0;
@@ -646,7 +649,7 @@ static int host_read(user_data_t *ud) {
   ok += host_read_memory(t, &s) == 0;
   ok += host_read_mounts(t) == 0;
   if (!isnan(s.uptime))
-    hl_submit_table(HL_PLUGIN, "", host_sys_metrics,
+    hl_submit_table(t->now, HL_PLUGIN, "", host_sys_metrics,
                     STATIC_ARRAY_SIZE(host_sys_metrics), &s, 0);
   if (t->processes)
     ok += host_read_procs(t, &s) == 0;

@@ -44,7 +44,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
 def main():
     if len(sys.argv) not in (3, 4):
-        sys.stderr.write(__doc__ or "usage: http_sink.py PORT OUTFILE [READYFILE]\n")
+        sys.stderr.write("usage: http_sink.py PORT OUTFILE [READYFILE]\n")
         return 2
     Handler.outfile = sys.argv[2]
     open(Handler.outfile, "a", encoding="utf-8").close()

@@ -12,7 +12,7 @@
 # the only host tag is the configured Hostname.
 set -u
 set -o pipefail
-# shellcheck source=tests/integration/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 hl_init test_influx
@@ -126,6 +126,8 @@ if grep -q 'unable to find' "$INFLUX_LOG"; then
 else
   pass "influxd knows every type (no 'unable to find ... in TypesDB')"
 fi
+
+check_collectd_log "$HL_WORK/collectd.conf"
 
 rc=0
 stop_collectd || rc=$?

@@ -11,12 +11,15 @@
 # hang) and a log line that names the offending option.
 set -u
 set -o pipefail
-# shellcheck source=tests/integration/lib.sh
+# shellcheck source-path=SCRIPTDIR source=lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 hl_init test_load
 
-# a writer, so dispatched values really reach the write path (and the log)
+# a writer, so dispatched values go through the write path. (Whether they
+# reach it is not checked here: -T stops the write threads right after the
+# read and drops what is still queued, "N value lists were left after
+# shutting down the write threads", often under CPU load.)
 stock=$(printf 'LoadPlugin write_log\n<Plugin write_log>\n  Format Graphite\n</Plugin>\n')
 
 # log_clean CONF: no "Dataset not found" and no error in the log or output.
@@ -85,11 +88,6 @@ for p in "${plugins[@]}"; do
   all+="$block"$'\n'
   gen_collectd_conf "$HL_WORK/load_$p.conf" "$stock" "$block"
   expect_loads "$p loads with collectd -T (default config)" "$HL_WORK/load_$p.conf"
-  if [[ $p == homelab_host ]]; then
-    check "homelab_host values reach a writer on the single -T read" \
-      "no '$HL_HOSTNAME.homelab_host' line from write_log" \
-      grep -q "^$HL_HOSTNAME\.homelab_host" "$(collectd_log "$HL_WORK/load_$p.conf")"
-  fi
 done
 
 # 2. all plugins in one daemon
