@@ -113,6 +113,16 @@ for ex in "$HL_SRCDIR"/examples/homelab_*.conf; do
   expect_loads "example ${ex##*/} loads with collectd -T" "$HL_WORK/example_$name.conf"
 done
 
+# 3b. the top-level collectd.conf.example, with its two "adjust:" lines
+# pointed at this build
+if have_plugin homelab_host; then
+  sed -E -e "/# adjust/ s|\"[^\"]*/homelab\.db\"|\"$HL_SRCDIR/types.db.d/homelab.db\"|" \
+    -e "/# adjust/ s|^PluginDir \"[^\"]*\"|PluginDir \"$HL_BUILDDIR/plugins/.libs\"|" \
+    "$HL_SRCDIR/collectd.conf.example" >"$HL_WORK/conf_example.conf"
+  : >"$HL_WORK/conf_example.log" # it logs to stderr, kept in .out
+  expect_loads "collectd.conf.example loads with collectd -T" "$HL_WORK/conf_example.conf"
+fi
+
 # 4. bad configs are rejected cleanly
 if have_plugin homelab_host; then
   gen_collectd_conf "$HL_WORK/bad_unknown.conf" "" \
