@@ -19,12 +19,17 @@
 # usage: bench/host_read.sh [--write-doc] [--profile] [--keep DIR]
 #                           [--reads N] [--wall-reads N] [--rounds N]
 #                           [--pause-us N]
-# env:   HL_HOST_SO (default plugins/.libs/homelab_host.so, build with make)
+# env:   HL_HOST_SO (default: _build/main/ or in-tree plugins/.libs/homelab_host.so)
 #        COLLECTD_PLUGIN_DIR (default /usr/lib/collectd)
 set -euo pipefail
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-ours_so=${HL_HOST_SO:-$root/plugins/.libs/homelab_host.so}
+ours_so=${HL_HOST_SO:-}
+if [[ -z "$ours_so" ]]; then # scripts/test builds into _build/main
+  for d in "$root/_build/main" "$root"; do
+    [[ -f "$d/plugins/.libs/homelab_host.so" ]] && { ours_so=$d/plugins/.libs/homelab_host.so; break; }
+  done
+fi
 stock=${COLLECTD_PLUGIN_DIR:-/usr/lib/collectd}
 doc=$root/docs/BENCHMARKS.md
 
