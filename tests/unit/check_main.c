@@ -41,6 +41,11 @@ int main(void) {
   SRunner *sr = srunner_create(hl_str_suite());
   srunner_add_suite(sr, hl_proc_suite());
   srunner_add_suite(sr, hl_thresh_suite());
+  srunner_add_suite(sr, hl_sockdiag_suite());
+  srunner_add_suite(sr, hl_owners_suite());
+  srunner_add_suite(sr, hl_docker_suite());
+  srunner_add_suite(sr, hl_ports_suite());
+  srunner_add_suite(sr, hl_report_suite());
 
   srunner_run_all(sr, CK_NORMAL);
   int failed = srunner_ntests_failed(sr);

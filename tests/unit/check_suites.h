@@ -18,6 +18,11 @@
 Suite *hl_str_suite(void);
 Suite *hl_proc_suite(void);
 Suite *hl_thresh_suite(void);
+Suite *hl_sockdiag_suite(void);
+Suite *hl_owners_suite(void);
+Suite *hl_docker_suite(void);
+Suite *hl_ports_suite(void);
+Suite *hl_report_suite(void);
 
 /**
  * hl_test_fixtures_dir() - the fixtures directory.
