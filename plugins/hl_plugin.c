@@ -70,22 +70,45 @@ int hl_submit_table(cdtime_t time, const char *plugin,
   return sent;
 }
 
-int hl_notify(int severity, const char *plugin, const char *plugin_instance,
-              const char *type, const char *type_instance, const char *fmt,
-              ...) {
+static int vnotify(int severity, const char *plugin, const char *pi,
+                   const char *type, const char *ti, const struct hl_kv *kv,
+                   size_t nkv, const char *fmt, va_list ap) {
   notification_t n = {.severity = severity, .time = cdtime()};
   sstrncpy(n.host, hostname_g, sizeof(n.host));
   sstrncpy(n.plugin, plugin, sizeof(n.plugin));
-  sstrncpy(n.plugin_instance, plugin_instance ? plugin_instance : "",
-           sizeof(n.plugin_instance));
+  sstrncpy(n.plugin_instance, pi ? pi : "", sizeof(n.plugin_instance));
   sstrncpy(n.type, type ? type : "", sizeof(n.type));
-  sstrncpy(n.type_instance, type_instance ? type_instance : "",
-           sizeof(n.type_instance));
+  sstrncpy(n.type_instance, ti ? ti : "", sizeof(n.type_instance));
+  vsnprintf(n.message, sizeof(n.message), fmt, ap);
+  for (size_t i = 0; i < nkv; i++)
+    if (kv[i].value != NULL)
+      plugin_notification_meta_add_string(&n, kv[i].key, kv[i].value);
+  int rc = plugin_dispatch_notification(&n);
+  if (n.meta != NULL)
+    plugin_notification_meta_free(n.meta);
+  return rc;
+}
+
+int hl_notify(int severity, const char *plugin, const char *plugin_instance,
+              const char *type, const char *type_instance, const char *fmt,
+              ...) {
   va_list ap;
   va_start(ap, fmt);
-  vsnprintf(n.message, sizeof(n.message), fmt, ap);
+  int rc = vnotify(severity, plugin, plugin_instance, type, type_instance, NULL,
+                   0, fmt, ap);
   va_end(ap);
-  return plugin_dispatch_notification(&n);
+  return rc;
+}
+
+int hl_notify_kv(int severity, const char *plugin, const char *plugin_instance,
+                 const char *type, const char *type_instance,
+                 const struct hl_kv *kv, size_t nkv, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int rc = vnotify(severity, plugin, plugin_instance, type, type_instance, kv,
+                   nkv, fmt, ap);
+  va_end(ap);
+  return rc;
 }
 
 int hl_severity(enum hl_level level) {

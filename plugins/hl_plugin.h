@@ -91,6 +91,24 @@ __attribute__((format(printf, 6, 7))) int
 hl_notify(int severity, const char *plugin, const char *plugin_instance,
           const char *type, const char *type_instance, const char *fmt, ...);
 
+/** struct hl_kv - a notification meta entry (string value; NULL skips). */
+struct hl_kv {
+  const char *key;
+  const char *value;
+};
+
+/**
+ * hl_notify_kv() - hl_notify() with meta data: each entry becomes a
+ * notification meta string (an exec handler sees "key: value" headers,
+ * write_http JSON annotations).
+ * @kv, @nkv: entries; entries with a NULL value are left out.
+ * Return: plugin_dispatch_notification()'s status.
+ */
+__attribute__((format(printf, 8, 9))) int
+hl_notify_kv(int severity, const char *plugin, const char *plugin_instance,
+             const char *type, const char *type_instance,
+             const struct hl_kv *kv, size_t nkv, const char *fmt, ...);
+
 /** hl_severity() - collectd notification severity of a level. */
 int hl_severity(enum hl_level level);
 

@@ -581,8 +581,50 @@ int plugin_dispatch_notification(const notification_t *notif) {
   }
   notification_t *n = vec_push(&notifs, sizeof(*n));
   *n = *notif;
-  n->meta = NULL;
+  n->meta = NULL; /* deep copy of the string meta entries, same order */
+  notification_meta_t **tail = &n->meta;
+  for (const notification_meta_t *m = notif->meta; m != NULL; m = m->next) {
+    notification_meta_t *c = mock_xalloc(NULL, sizeof(*c));
+    *c = *m;
+    c->next = NULL;
+    if (m->type == NM_TYPE_STRING)
+      c->nm_value.nm_string = mock_xstrdup(m->nm_value.nm_string);
+    *tail = c;
+    tail = &c->next;
+  }
   return 0;
+}
+
+int plugin_notification_meta_add_string(notification_t *n, const char *name,
+                                        const char *value) {
+  notification_meta_t *m = mock_xalloc(NULL, sizeof(*m));
+  *m = (notification_meta_t){.type = NM_TYPE_STRING};
+  sstrncpy(m->name, name, sizeof(m->name));
+  m->nm_value.nm_string = mock_xstrdup(value);
+  notification_meta_t **tail = &n->meta;
+  while (*tail != NULL)
+    tail = &(*tail)->next;
+  *tail = m;
+  return 0;
+}
+
+int plugin_notification_meta_free(notification_meta_t *n) {
+  while (n != NULL) {
+    notification_meta_t *next = n->next;
+    if (n->type == NM_TYPE_STRING)
+      free((char *)n->nm_value.nm_string);
+    free(n);
+    n = next;
+  }
+  return 0;
+}
+
+const char *mock_notification_meta(size_t i, const char *key) {
+  const notification_t *n = mock_notification(i);
+  for (const notification_meta_t *m = n ? n->meta : NULL; m; m = m->next)
+    if (m->type == NM_TYPE_STRING && strcmp(m->name, key) == 0)
+      return m->nm_value.nm_string;
+  return NULL;
 }
 
 size_t mock_count_values(void) { return values.n; }
@@ -630,6 +672,8 @@ void mock_clear_records(void) {
   for (size_t i = 0; i < values.n; i++)
     free(VEC_AT(values, value_list_t, i)->values);
   vec_free(&values);
+  for (size_t i = 0; i < notifs.n; i++)
+    plugin_notification_meta_free(VEC_AT(notifs, notification_t, i)->meta);
   vec_free(&notifs);
   for (size_t i = 0; i < logs.n; i++)
     free(VEC_AT(logs, struct mock_log, i)->msg);

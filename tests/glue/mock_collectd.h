@@ -159,6 +159,12 @@ size_t mock_count_notifications(void);
  */
 const notification_t *mock_notification(size_t i);
 
+/**
+ * mock_notification_meta() - string meta entry @key of recorded
+ * notification @i (borrowed), or NULL.
+ */
+const char *mock_notification_meta(size_t i, const char *key);
+
 /* ---- recorded log messages ----------------------------------------------- */
 
 /**
