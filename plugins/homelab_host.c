@@ -565,38 +565,20 @@ static struct host_mount *host_mount_get(struct host_target *t,
   return host_mount_add(t, dir);
 }
 
-/* Whether entry @i of the table is one "all" reports: a real filesystem
- * (or "/", which is an overlay in containers), not shadowed by a later
- * mount on the same directory, and not a bind mount of a device that an
- * earlier accepted entry already covers. */
-static bool host_all_wants(const struct hl_mounts *mt, size_t i,
-                           const char **devs, size_t ndevs) {
-  const struct hl_mount *e = &mt->m[i];
-  if (strcmp(e->dir, "/") != 0 && hl_fs_is_pseudo(e->fstype))
-    return false;
-  if (hl_mounts_find(mt, e->dir) != e)
-    return false;
-  for (size_t j = 0; e->device[0] == '/' && j < ndevs; j++)
-    if (strcmp(devs[j], e->device) == 0)
-      return false;
-  return true;
-}
-
 /* "all": mounts are added as they appear and dropped when they go. */
 static int host_read_all_mounts(struct host_target *t) {
-  const char **devs = calloc(t->mtab.n + 1, sizeof(*devs));
+  bool *want = calloc(t->mtab.n + 1, sizeof(*want));
   bool *seen = calloc(t->nmounts + t->mtab.n + 1, sizeof(*seen));
-  if (devs == NULL || seen == NULL) {
-    free(devs);
+  if (want == NULL || seen == NULL) {
+    free(want);
     free(seen);
     return -1;
   }
-  size_t ndevs = 0;
+  hl_mounts_select(&t->mtab, want);
   int ok = 0;
   for (size_t i = 0; i < t->mtab.n; i++) {
-    if (!host_all_wants(&t->mtab, i, devs, ndevs))
+    if (!want[i])
       continue;
-    devs[ndevs++] = t->mtab.m[i].device;
     struct host_mount *m = host_mount_get(t, t->mtab.m[i].dir);
     if (m == NULL)
       continue;
@@ -616,7 +598,7 @@ static int host_read_all_mounts(struct host_target *t) {
       sfree(t->mounts[i].dir);
   }
   t->nmounts = keep;
-  free(devs);
+  free(want);
   free(seen);
   return ok > 0 ? 0 : -1;
 }

@@ -412,6 +412,19 @@ const struct hl_mount *hl_mounts_find(const struct hl_mounts *ms,
   return NULL;
 }
 
+size_t hl_mounts_select(const struct hl_mounts *ms, bool *want) {
+  size_t n = 0;
+  for (size_t i = 0; i < ms->n; i++) {
+    const struct hl_mount *e = &ms->m[i];
+    want[i] = (strcmp(e->dir, "/") == 0 || !hl_fs_is_pseudo(e->fstype)) &&
+              hl_mounts_find(ms, e->dir) == e;
+    for (size_t j = 0; want[i] && e->device[0] == '/' && j < i; j++)
+      want[i] = !(want[j] && strcmp(ms->m[j].device, e->device) == 0);
+    n += want[i];
+  }
+  return n;
+}
+
 bool hl_fs_is_pseudo(const char *fstype) {
   static const char *const pseudo[] = {
       "proc",        "sysfs",    "devtmpfs",        "devpts",

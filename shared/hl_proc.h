@@ -258,6 +258,16 @@ const struct hl_mount *hl_mounts_find(const struct hl_mounts *ms,
                                       const char *dir);
 
 /**
+ * hl_mounts_select() - the entries a "report every filesystem" mode wants
+ * (pure): real filesystems (and "/" even when it is an overlay, as in a
+ * container), only the entry currently on each directory (the last one),
+ * and only the first mount of each block device (bind mounts skipped).
+ * @ms: table. @want: array of @ms->n flags, filled.
+ * Return: the number of selected entries.
+ */
+size_t hl_mounts_select(const struct hl_mounts *ms, bool *want);
+
+/**
  * hl_fs_is_pseudo() - whether a filesystem type holds no user data worth
  * watching (proc, sysfs, cgroup, tmpfs, overlay, squashfs, ...).
  * @fstype: type name from the mount table.

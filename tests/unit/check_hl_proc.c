@@ -688,6 +688,50 @@ static const struct mounts_odd_case {
     {"a /b\\0 c", 1}, {"a /b c\\", 1}, {"a /b c\\04", 1},
 };
 
+/* hl_mounts_select: which entries "MountPoint all" reports. */
+static const struct mounts_select_case {
+  const char *table;
+  const char *want; /* one '1'/'0' per line */
+} mounts_select_cases[] = {
+    /* overlay root kept; proc and tmpfs skipped; real disk kept */
+    {"overlay / overlay rw 0 0\nproc /proc proc rw 0 0\n"
+     "tmpfs /run tmpfs rw 0 0\n/dev/sda1 /srv ext4 rw 0 0\n",
+     "1001"},
+    /* bind mount of the same device skipped, first one kept */
+    {"/dev/sda1 / ext4 rw 0 0\n/dev/sda1 /var/lib/docker ext4 rw 0 0\n"
+     "/dev/sdb1 /data xfs rw 0 0\n",
+     "101"},
+    /* a later mount on the same directory shadows the earlier one */
+    {"/dev/sdb1 /mnt ext4 rw 0 0\n/dev/sdc1 /mnt vfat rw 0 0\n", "01"},
+    /* shadowed entry does not block its device from another directory */
+    {"/dev/sdb1 /mnt ext4 rw 0 0\n/dev/sdc1 /mnt vfat rw 0 0\n"
+     "/dev/sdb1 /backup ext4 rw 0 0\n",
+     "011"},
+    /* network filesystems count (their "device" is not a path) */
+    {"srv:/export /nfs nfs4 rw 0 0\nsrv:/export /nfs2 nfs4 rw 0 0\n", "11"},
+    {"", ""},
+};
+
+START_TEST(test_mounts_select) {
+  const struct mounts_select_case *c = &mounts_select_cases[_i];
+  struct hl_mounts ms = {0};
+  size_t len = strlen(c->table);
+  char *buf = hl_test_dup_exact(c->table, len);
+  ck_assert_int_eq(hl_proc_parse_mounts(buf, len, &ms), 0);
+  ck_assert_uint_eq(ms.n, strlen(c->want));
+  bool want[8] = {false};
+  size_t expect = 0;
+  for (size_t i = 0; c->want[i]; i++)
+    expect += c->want[i] == '1';
+  ck_assert_uint_eq(hl_mounts_select(&ms, want), expect);
+  for (size_t i = 0; i < ms.n; i++)
+    ck_assert_msg(want[i] == (c->want[i] == '1'), "entry %zu (%s)", i,
+                  ms.m[i].dir);
+  hl_mounts_free(&ms);
+  free(buf);
+}
+END_TEST
+
 START_TEST(test_parse_mounts_odd) {
   const struct mounts_odd_case *c = &mounts_odd_cases[_i];
   size_t len = strlen(c->text);
@@ -914,6 +958,11 @@ Suite *hl_proc_suite(void) {
   tcase_add_loop_test(tc, test_parse_loadavg, 0, ARRAY_SIZE(loadavg_cases));
   tcase_add_loop_test(tc, test_count_pids, 0, ARRAY_SIZE(pids_cases));
   tcase_add_test(tc, test_count_pids_live);
+  suite_add_tcase(s, tc);
+
+  tc = tcase_create("mounts_select");
+  tcase_add_loop_test(tc, test_mounts_select, 0,
+                      ARRAY_SIZE(mounts_select_cases));
   suite_add_tcase(s, tc);
 
   tc = tcase_create("mounts");
