@@ -24,12 +24,21 @@
 /**
  * struct hl_proc_info - a process that holds a listening socket.
  * @pid:     process id.
- * @uid:     real uid of the process (first field of "Uid:" in status).
- * @comm:    process name from <pid>/comm (may contain any byte but NUL).
+ * @uid:     real uid of the process (first field of "Uid:" in status), or
+ *           HL_OWNERS_NO_UID when it was not read or could not be parsed.
+ * @comm:    process name from <pid>/comm (may contain any byte but NUL;
+ *           newlines inside are kept, only the final one is dropped).
  * @user:    user name of @uid, or the number as text when it has no name.
  * @cmdline: arguments joined by single spaces (NUL bytes become spaces, the
- *           final NUL is dropped); "" for kernel threads. Owned.
+ *           final NUL is dropped); "" for kernel threads. At most the first
+ *           64 KiB of the file are used. Never NULL. Owned.
+ *
+ * Without want_details, or when a file cannot be read (the process just
+ * exited), @comm, @user and @cmdline are "" and @uid is HL_OWNERS_NO_UID.
  */
+/** HL_OWNERS_NO_UID - struct hl_proc_info.uid when the uid is unknown. */
+#define HL_OWNERS_NO_UID UINT32_MAX
+
 struct hl_proc_info {
   int pid;
   uint32_t uid;
@@ -71,8 +80,13 @@ void hl_owners_free(struct hl_owners *o);
  * @o: cache. @inodes: socket inodes (0 entries are ignored). @n: count.
  * @want_details: also read comm, cmdline, uid and user of each owner.
  *
- * Cache entries of inodes no longer passed are dropped.
- * Return: 0, or a negative errno when <proc_root> cannot be listed.
+ * Cache entries of inodes no longer passed are dropped. Of several
+ * processes holding the same socket (forked workers) the lowest pid is
+ * reported; a cached owner that still holds it is kept.
+ * Return: 0, or a negative errno: from opendir/readdir when <proc_root>
+ * cannot be listed (no owner is reported then); -EMFILE, -ENFILE or
+ * -ENOMEM when the scan or the details ran out of resources (owners found
+ * so far are reported; the rest is searched again on the next call).
  */
 int hl_owners_resolve(struct hl_owners *o, const uint64_t *inodes, size_t n,
                       bool want_details);
@@ -81,7 +95,7 @@ int hl_owners_resolve(struct hl_owners *o, const uint64_t *inodes, size_t n,
  * hl_owners_get() - the owner found for @inode by the last resolve.
  * @o: cache. @inode: socket inode. @fd: if not NULL, set to the fd number.
  * Return: borrowed info (valid until the next resolve or free), or NULL
- * when the owner is unknown.
+ * when the owner is unknown (then *@fd is set to -1).
  */
 const struct hl_proc_info *hl_owners_get(const struct hl_owners *o,
                                          uint64_t inode, int *fd);

@@ -51,7 +51,9 @@ struct hl_policy_rule {
  * bind a wildcard address). @watch: Port rules (must be listening).
  * @check_ephemeral: report services inside the ephemeral range
  * (CheckEphemeral, default true). Unexpected listeners are only reported
- * when at least one Allow* rule exists.
+ * when at least one Allow* rule exists. An AllowProcess name longer than
+ * the 15 bytes the kernel keeps of a process name also matches its
+ * truncation ("systemd-resolved" matches comm "systemd-resolve").
  */
 struct hl_policy {
   struct hl_policy_rule *allow;
@@ -82,7 +84,11 @@ void hl_policy_free(struct hl_policy *p);
  *   Port tcp|udp PORT [ADDRESS]
  *   CheckEphemeral true|false
  * @p: policy. @key: keyword (case-insensitive). @argv, @argc: its words.
- * @err, @errlen: reason on failure, naming the keyword.
+ * The protocol words and true/false are case-insensitive too; a Port
+ * address is stored in inet_ntop's canonical form ("0:0::1" -> "::1").
+ * @err, @errlen: reason on failure, naming the keyword (in its canonical
+ * spelling) and the bad word, e.g. "AllowRange: low port 900 is above high
+ * port 800" or "AllowPort: protocol \"sctp\" is not tcp, udp or any".
  * Return: 0, -EINVAL (bad words) or -ENOMEM.
  */
 int hl_policy_add(struct hl_policy *p, const char *key, const char *const *argv,
@@ -90,8 +96,10 @@ int hl_policy_add(struct hl_policy *p, const char *key, const char *const *argv,
 
 /**
  * hl_policy_parse() - read a policy file's text (pure): one rule per line,
- * words separated by blanks, optional double quotes around words, '#'
- * starts a comment.
+ * words separated by blanks, optional double quotes around words (inside
+ * them \" and \\ stand for " and \), '#' outside quotes starts a comment.
+ * CRLF line ends are accepted. Rules of the lines before a failing line
+ * stay in @p; free it on error.
  * @text, @len: contents. @p: policy (rules are added).
  * @err, @errlen: "line N: reason" on failure.
  * Return: 0, -EINVAL or -ENOMEM.
@@ -101,7 +109,11 @@ int hl_policy_parse(const char *text, size_t len, struct hl_policy *p,
 
 /**
  * hl_policy_load() - hl_policy_parse() of a file (I/O).
- * Return: 0, a negative errno from reading, -EINVAL or -ENOMEM.
+ * @err, @errlen: "line N: reason", or the read error ("No such file or
+ * directory", "larger than 1048576 bytes"); the path is not included, the
+ * caller prefixes it.
+ * Return: 0, a negative errno from reading (-E2BIG above 1 MiB), -EINVAL or
+ * -ENOMEM.
  */
 int hl_policy_load(const char *path, struct hl_policy *p, char *err,
                    size_t errlen);
@@ -115,14 +127,19 @@ int hl_policy_load(const char *path, struct hl_policy *p, char *err,
  * @has_socket: false for such a published-only port.
  * @pid:        owning process, 0 when it cannot be seen.
  * @fd:         the fd in that process, -1 when unknown.
- * @uid:        process uid (when @pid != 0).
- * @process, @user, @cmdline: owner details (owned; NULL when unknown).
+ * @uid:        process uid (when @pid != 0; HL_OWNERS_NO_UID if unread).
+ * @process, @user, @cmdline: owner details (owned; NULL when unknown, also
+ *              when the owner's pid is known but its files were unreadable;
+ *              @cmdline is "" for a kernel thread).
  * @ctr_name, @ctr_id, @ctr_image: matched container (owned; NULL if none);
  *              @ctr_id is the 12-character short id.
  * @ctr_spec:   mapping as docker ps writes it: "0.0.0.0:8080->80/tcp".
  * @ctr_port:   port inside the container (0 if none).
  * @ephemeral:  the port lies inside ip_local_port_range.
  * @wildcard:   bound to 0.0.0.0 or ::.
+ *              Both flags are also set on published-only records (they
+ *              describe the port and address); count listeners with
+ *              @has_socket.
  * @findings:   HL_FIND_* bits from the policy.
  */
 struct hl_port_rec {
@@ -183,9 +200,17 @@ int hl_ports_parse_range(const char *buf, size_t len, uint32_t *lo,
  *
  * A published container port matches a socket with the same proto and
  * port whose address equals the published host IP, or when either side is
- * a wildcard (0.0.0.0 or ::); exact address matches win. Published ports
- * that match no socket become records with has_socket false.
- * Return: 0 or -ENOMEM.
+ * a wildcard (0.0.0.0 or ::, for either family); exact address matches win
+ * (all of them are made before any wildcard match). A socket carries at
+ * most one container and a Ports entry is used at most once. Published
+ * ports that match no socket become records with has_socket false; an
+ * entry whose only matching sockets already carry another entry (the
+ * "0.0.0.0" and "::" entries of one port served by one docker-proxy on ::)
+ * does not. Exposed-only entries (public_port 0), SCTP entries and host IPs
+ * that do not parse are ignored; an empty host IP counts as 0.0.0.0.
+ * Records are sorted like hl_socks_sort(): tcp first, port, family,
+ * address (then sockets before published-only records, then inode).
+ * Return: 0 or -ENOMEM (then @rep is unchanged).
  */
 int hl_ports_merge(const struct hl_socks *socks, const struct hl_owners *owners,
                    const struct hl_docker *docker, struct hl_port_report *rep);
@@ -200,9 +225,12 @@ unsigned hl_policy_eval(const struct hl_policy *p, const struct hl_port_rec *r);
 /**
  * hl_policy_watch_listening() - whether watch rule @w is satisfied (pure).
  * @w: a Port rule. @rep: inventory. @pid: if not NULL, set to the owner's
- * pid (0 when unknown or not listening).
+ * pid (0 when unknown or not listening; of several matching sockets, the
+ * first with a known owner).
  * Return: true if a socket with that proto and port (and address, if the
- * rule names one) is in @rep.
+ * rule names one) is in @rep. The address must be the bound one: a
+ * wildcard listener does not satisfy "Port tcp 22 127.0.0.1"; 10.0.0.1 and
+ * ::ffff:10.0.0.1 are the same address. Published-only records never count.
  */
 bool hl_policy_watch_listening(const struct hl_policy_rule *w,
                                const struct hl_port_report *rep, int *pid);
@@ -211,12 +239,15 @@ bool hl_policy_watch_listening(const struct hl_policy_rule *w,
 
 /**
  * struct hl_ports_opts - what to collect.
- * @proc_root: "/proc" or a fixture tree.
+ * @proc_root: "/proc" or a fixture tree (NULL means "/proc").
  * @docker_socket: engine socket, or NULL to skip Docker.
  * @docker_timeout_ms: limit for the API call.
  * @processes: resolve owners (pid, process, user, cmdline).
  * @retry_every: see hl_owners_new().
- * @what: HL_SD_* bits.
+ * @what: HL_SD_* bits (0 means HL_SD_ALL). When it leaves out a protocol
+ *        or a family, published-only records that the narrowed listing
+ *        cannot vouch for (their protocol, or any when a family is left
+ *        out, since docker-proxy may listen on either) are dropped.
  */
 struct hl_ports_opts {
   const char *proc_root;
@@ -241,8 +272,12 @@ void hl_ports_ctx_free(struct hl_ports_ctx *ctx);
 /**
  * hl_ports_collect() - one full collection (I/O): sockets, owners, Docker,
  * ephemeral range, merge, policy findings (if @policy is not NULL).
- * @ctx: collector. @policy: or NULL. @rep: filled (freed first).
- * @err, @errlen: reason when the socket listing itself failed.
+ * @ctx: collector. @policy: or NULL. @rep: filled (freed first; zeroed
+ * again on failure). @rep->host is gethostname(); ip_local_port_range is
+ * read from <proc_root>/sys/net/ipv4 (0, 0 when missing or malformed).
+ * Docker failures leave @rep->docker.available false with its error text.
+ * @err, @errlen: reason when the socket listing itself failed
+ * ("listing sockets: No such file or directory").
  * Return: 0, or a negative errno when no socket list could be had (Docker
  * or owner problems are not errors: they show in @rep).
  */

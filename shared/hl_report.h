@@ -92,10 +92,10 @@ size_t hl_report_violations(const struct hl_port_report *rep,
 
 /**
  * hl_html_escape() - append @s with &, <, >, " and ' escaped; bytes that are
- * not valid UTF-8 become U+FFFD, and control characters (U+0000-U+001F,
- * U+007F) become their visible Control Pictures (U+2400-U+2421), so a
- * newline inside a process name shows. Safe in text and in quoted
- * attribute values. @s may be NULL (nothing is appended).
+ * not valid UTF-8 become U+FFFD, and control characters are shown C-style
+ * ("\n", "\t", "\r", "\x1b"; DEL is "\x7f"), so a newline inside a
+ * process name shows in any font. Safe in text and in quoted attribute
+ * values. @s may be NULL (nothing is appended).
  * Return: 0, -E2BIG or -ENOMEM.
  */
 int hl_html_escape(struct hl_buf *out, const char *s);

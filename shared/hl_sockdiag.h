@@ -79,7 +79,8 @@ void hl_socks_free(struct hl_socks *list);
 const char *hl_sock_addr_str(const struct hl_sock *s, char *buf, size_t len);
 
 /**
- * hl_sock_is_wildcard() - bound to every address (0.0.0.0 or ::).
+ * hl_sock_is_wildcard() - bound to every address (0.0.0.0 or ::, or
+ * ::ffff:0.0.0.0, the IPv4 wildcard bound through an IPv6 socket).
  * @s: socket. Return: true for a wildcard address.
  */
 bool hl_sock_is_wildcard(const struct hl_sock *s);
@@ -96,21 +97,27 @@ bool hl_sock_is_loopback(const struct hl_sock *s);
  * @len:   their count.
  * @proto: IPPROTO_TCP or IPPROTO_UDP (inet_diag_msg does not carry it).
  * @out:   sockets are appended here.
- * @done:  set to true when NLMSG_DONE was seen.
+ * @done:  set to true when NLMSG_DONE was seen, else to false.
  *
  * Only TCP sockets in LISTEN and UDP sockets in CLOSE (unconnected) state
- * are kept. Truncated messages are rejected, never read past @len.
- * Return: 0; -EPROTO for malformed messages; the negated error of an
- * NLMSG_ERROR message; -ENOMEM.
+ * are kept. Truncated messages are rejected, never read past @len; records
+ * of the complete messages before an error stay appended. Parsing stops at
+ * NLMSG_DONE.
+ * Return: 0; -EPROTO for malformed messages; the (negative) error carried
+ * by an NLMSG_ERROR message or by an NLMSG_DONE (the kernel reports e.g.
+ * -ENOENT for an unsupported protocol that way); -EINVAL for a @proto other
+ * than TCP or UDP; -ENOMEM.
  */
 int hl_sockdiag_parse(const void *buf, size_t len, int proto,
                       struct hl_socks *out, bool *done);
 
 /**
  * hl_sockdiag_collect() - list sockets over NETLINK_SOCK_DIAG (I/O).
- * @what: HL_SD_* bits. @out: sockets are appended.
+ * @what: HL_SD_* bits (a protocol bit and a family bit select a dump).
+ * @out: sockets are appended; on failure it is left as it was.
  * @err, @errlen: a message on failure (may be NULL).
- * Return: 0 or a negative errno (e.g. -EPROTONOSUPPORT without sock_diag).
+ * Return: 0 or a negative errno (e.g. -EPROTONOSUPPORT without sock_diag,
+ * -ETIMEDOUT if the kernel does not answer within 2 s).
  */
 int hl_sockdiag_collect(unsigned what, struct hl_socks *out, char *err,
                         size_t errlen);
@@ -123,7 +130,8 @@ int hl_sockdiag_collect(unsigned what, struct hl_socks *out, char *err,
  *
  * Lines that do not parse are skipped; a header-only file yields nothing.
  * Return: 0, -EPROTO if no line has the expected shape but the file is not
- * empty, or -ENOMEM.
+ * empty (blank lines aside), -EINVAL for a bad @proto or @family, or -ENOMEM;
+ * on failure @out is left as it was.
  */
 int hl_procnet_parse(const char *buf, size_t len, int proto, int family,
                      struct hl_socks *out);
@@ -131,17 +139,18 @@ int hl_procnet_parse(const char *buf, size_t len, int proto, int family,
 /**
  * hl_procnet_collect() - list sockets from the tcp, tcp6, udp and udp6 files
  * in <@proc_root>/net (I/O).
- * @proc_root: "/proc" or a fixture tree. @what: HL_SD_* bits. @out: appended.
+ * @proc_root: "/proc" or a fixture tree. @what: HL_SD_* bits. @out: appended;
+ * on failure it is left as it was.
  * Return: 0 or a negative errno (a missing tcp6/udp6 file, as on a kernel
- * without IPv6, is not an error).
+ * without IPv6, is not an error; -EPROTO as for hl_procnet_parse()).
  */
 int hl_procnet_collect(const char *proc_root, unsigned what,
                        struct hl_socks *out);
 
 /**
- * hl_socks_collect() - netlink first, then the /proc/net files if netlink fails
- * or
- * @proc_root is not "/proc" (a fixture tree cannot answer netlink).
+ * hl_socks_collect() - netlink first, then the /proc/net files if netlink
+ * fails or @proc_root is not exactly "/proc" (a fixture tree cannot answer
+ * netlink). A partial netlink result is discarded before the fallback.
  * @proc_root, @what, @out: as above. @method: set to the path used.
  * Return: 0 or the fallback's negative errno.
  */
@@ -149,7 +158,8 @@ int hl_socks_collect(const char *proc_root, unsigned what, struct hl_socks *out,
                      enum hl_sd_method *method);
 
 /**
- * hl_socks_sort() - sort by proto (tcp first), port, family, address.
+ * hl_socks_sort() - sort by proto (tcp first), port, family (IPv4 first),
+ * address bytes, then inode.
  * @list: sockets.
  */
 void hl_socks_sort(struct hl_socks *list);
