@@ -160,6 +160,10 @@ START_TEST(test_policy_load_errors) {
   hl_test_fixture_path(path, sizeof(path), "ports/policy");
   ck_assert_int_eq(hl_policy_load(path, &p, err, sizeof(err)), -EISDIR);
   ck_assert_int_eq(hl_policy_load(path, &p, NULL, 0), -EISDIR);
+  /* An endless file stops at the 1 MiB cap. */
+  ck_assert_int_eq(hl_policy_load("/dev/zero", &p, err, sizeof(err)), -E2BIG);
+  ck_assert_str_eq(err, "larger than 1048576 bytes");
+  ck_assert_uint_eq(p.nallow + p.nallow_proc + p.nwatch, 0);
   hl_policy_free(&p);
 }
 END_TEST
@@ -697,7 +701,7 @@ static const struct merge_case {
     {"published-only ports (iptables without docker-proxy)",
      32768,
      60999,
-     {{NULL}},
+     {{0}},
      {{ID1,
        "web",
        "nginx",
@@ -741,7 +745,7 @@ static const struct merge_case {
     {"SCTP and unparsable host IPs are skipped",
      0,
      0,
-     {{NULL}},
+     {{0}},
      {{ID1,
        "sip",
        "kamailio",
@@ -779,7 +783,7 @@ static const struct merge_case {
      {{"abc", "web", "nginx", {PUB("0.0.0.0", 8080, 80, TCP)}, 1}},
      1,
      {"tcp 0.0.0.0 8080 wild [web abc nginx 0.0.0.0:8080->80/tcp 80]"}},
-    {"nothing at all", 0, 0, {{NULL}}, {{0}}, 0, {NULL}},
+    {"nothing at all", 0, 0, {{0}}, {{0}}, 0, {NULL}},
 };
 
 /* Builds the sockets of a case (in table order). */
