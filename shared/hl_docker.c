@@ -500,7 +500,8 @@ static void first_line(char *s) {
 }
 
 /* The human part of an error body: the "message" member of a JSON object,
- * else the start of a non-JSON body; "" when there is none. */
+ * else the start of a non-JSON body; "" when there is none. @body is an
+ * hl_buf's data, so it is NUL-terminated at @len. */
 static void error_body_text(const char *body, size_t len, char *dst,
                             size_t size) {
   dst[0] = '\0';

@@ -33,8 +33,11 @@ struct hl_docker_port {
 
 /**
  * struct hl_docker_container - a running container.
- * @id: full id. @name: first name without its leading '/'. @image: image.
- * @ports, @nports: its Ports entries. All strings owned.
+ * @id: full id. @name: first name (the first string in Names) without its
+ * leading '/'. @image: image.
+ * @ports, @nports: its Ports entries, in the engine's order (an IPv4 and an
+ * IPv6 binding of one port are two entries).
+ * All strings are owned and never NULL: "" when the engine left them out.
  */
 struct hl_docker_container {
   char *id;
@@ -63,27 +66,50 @@ struct hl_docker {
  *
  * Unknown members are ignored; an entry without PublicPort is an exposed,
  * unpublished port (public_port 0); ports with an unknown Type are skipped.
- * Return: 0, or -EPROTO with @out->error set for malformed JSON or a body
- * that is not an array of objects, or -ENOMEM.
+ * So is any port entry the parser cannot trust: no PrivatePort or Type, a
+ * member of the wrong JSON type (a string where a number belongs), a port
+ * number that is not an integer in 1..65535 (PublicPort: 0..65535), or an
+ * IP that is not a literal IPv4/IPv6 address.
+ * @json need not be NUL-terminated; nothing past @len is read. @out is
+ * overwritten (its previous contents are not freed); on success
+ * @out->available is true, on failure it holds no containers.
+ * Return: 0, or -EPROTO with @out->error set for malformed JSON, nesting
+ * deeper than 64, or a body that is not an array of objects; -ENOMEM;
+ * -EINVAL for a NULL @out or a NULL @json with @len > 0.
  */
 int hl_docker_parse(const char *json, size_t len, struct hl_docker *out);
 
 /**
  * hl_docker_collect() - ask the engine at @socket_path (I/O).
- * @socket_path: unix socket. @timeout_ms: whole-request limit.
- * @out: filled; on any failure @out->available is false and @out->error
- * says why (e.g. "connect /var/run/docker.sock: No such file or directory").
- * Return: 0 or a negative errno.
+ * @socket_path: unix socket. @timeout_ms: whole-request limit (> 0).
+ * @out: overwritten like hl_docker_parse() does; on any failure
+ * @out->available is false, it holds no containers and @out->error says
+ * why (e.g. "connect /var/run/docker.sock: No such file or directory",
+ * "HTTP 500: <the engine's message>").
+ *
+ * Sends GET /containers/json (no /vX.Y prefix, so any engine version
+ * answers) with libcurl: no proxy, no redirects, the body capped at
+ * HL_DOCKER_MAX_BODY. Safe to call from several threads at once.
+ * Return: 0; the connect errno (-ENOENT, -EACCES, -ECONNREFUSED, ...);
+ * -ETIMEDOUT; -E2BIG (body over the cap); -EACCES (HTTP 401/403); -EPROTO
+ * (another HTTP status, not HTTP at all, or a body hl_docker_parse()
+ * rejects); -EINVAL, -ENAMETOOLONG (path longer than sun_path); -ENOMEM;
+ * -EIO or another negative errno for other transfer failures.
  */
 int hl_docker_collect(const char *socket_path, long timeout_ms,
                       struct hl_docker *out);
 
-/** hl_docker_free() - release @d's containers; accepts a zeroed struct. */
+/**
+ * hl_docker_free() - release @d's containers (c and n become NULL and 0;
+ * available and error are left as they were). Accepts NULL, a zeroed struct
+ * and a struct already freed.
+ */
 void hl_docker_free(struct hl_docker *d);
 
 /**
  * hl_docker_short_id() - the first 12 characters of an id.
- * @id: full id. @buf: output of at least 13 bytes. Return: @buf.
+ * @id: full id (NULL gives ""). @buf: output of at least 13 bytes.
+ * Return: @buf.
  */
 const char *hl_docker_short_id(const char *id, char *buf);
 
