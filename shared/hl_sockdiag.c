@@ -471,7 +471,7 @@ static bool is_slot(const struct tok *t) {
 /* Decodes the tokens of a socket line; false if it has another shape. */
 static bool pn_decode(const struct tok *t, int family, struct hl_sock *s,
                       uint32_t *state) {
-  uint8_t rem_addr[16];
+  uint8_t rem_addr[16] = {0};
   uint16_t rem_port = 0;
   uint32_t tx = 0, rx = 0, tr = 0, when = 0;
   uint64_t uid = 0, inode = 0;
