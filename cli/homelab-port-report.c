@@ -196,6 +196,23 @@ static const char *html_arg(int argc, char **argv) {
   return "port-report.html";
 }
 
+/* getopt's own messages name argv[0] (a path); ours name the program. */
+static void bad_option(int opt, char **argv) {
+  const char *word = argv[optind - 1];
+  if (strncmp(word, "--", 2) == 0) {
+    size_t n = strcspn(word, "=");
+    if (opt == ':')
+      errmsg("option '%.*s' needs an argument", (int)n, word);
+    else
+      errmsg("unknown option or unexpected argument: '%s'", word);
+  } else if (opt == ':') {
+    errmsg("option '-%c' needs an argument", optopt);
+  } else {
+    errmsg("unknown option '-%c'", optopt);
+  }
+  fputs("Try '" PROG " --help' for more information.\n", stderr);
+}
+
 /* One option; returns 0, -1 on a bad value, 1 after --help/--version. */
 static int parse_opt(struct cli *c, int opt, int argc, char **argv) {
   switch (opt) {
@@ -239,7 +256,7 @@ static int parse_opt(struct cli *c, int opt, int argc, char **argv) {
     usage(stdout);
     return 1;
   }
-  fputs("Try '" PROG " --help' for more information.\n", stderr);
+  bad_option(opt, argv);
   return -1;
 }
 
@@ -264,9 +281,9 @@ static int check_combinations(const struct cli *c) {
 
 /* Return: 0 to run, 1 to exit 0 (help, version), -1 to exit 2. */
 static int parse_args(int argc, char **argv, struct cli *c) {
-  opterr = 1;
+  opterr = 0;
   for (;;) {
-    int opt = getopt_long(argc, argv, "j:qVh", long_opts, NULL);
+    int opt = getopt_long(argc, argv, ":j:qVh", long_opts, NULL);
     if (opt == -1)
       break;
     int rc = parse_opt(c, opt, argc, argv);
@@ -280,20 +297,42 @@ static int parse_args(int argc, char **argv, struct cli *c) {
   return check_combinations(c);
 }
 
-/* ---- output helpers ------------------------------------------------------
- */
+/* ---- output helpers ---- */
 
-/* @s for a terminal: control characters become '?'. */
+/* Bytes in a UTF-8 sequence that starts with @lead (input is valid). */
+static size_t utf8_len(unsigned char lead) {
+  return lead < 0x80 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : 4;
+}
+
+/*
+ * @s for a terminal: valid UTF-8 (U+FFFD for bad bytes), and control
+ * characters (C0, DEL and the C1 range U+0080-U+009F, which some terminals
+ * obey) as '?'. Cut to fit @len at a character boundary.
+ */
 static const char *term_safe(const char *s, char *buf, size_t len) {
-  if (s == NULL)
-    s = "?";
-  size_t i = 0;
-  for (; s[i] != '\0' && i + 1 < len; i++) {
-    unsigned char ch = (unsigned char)s[i];
-    buf[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+  struct hl_buf b;
+  hl_buf_init(&b, 4 * len);
+  size_t o = 0;
+  /* Only what can be shown: U+FFFD takes 3 bytes for 1. */
+  if (s != NULL && hl_report_sanitize_utf8(&b, s, strnlen(s, len)) == 0) {
+    for (size_t i = 0; i < b.len;) {
+      unsigned char ch = (unsigned char)b.data[i];
+      size_t n = utf8_len(ch);
+      bool c1 = ch == 0xc2 && (unsigned char)b.data[i + 1] < 0xa0;
+      bool ctl = ch < 0x20 || ch == 0x7f || c1;
+      if (o + (ctl ? 1 : n) >= len)
+        break;
+      if (ctl)
+        buf[o++] = '?';
+      else
+        memcpy(buf + o, b.data + i, n);
+      o += ctl ? 0 : n;
+      i += n;
+    }
   }
-  buf[i] = '\0';
-  return buf;
+  buf[o] = '\0';
+  hl_buf_free(&b);
+  return s != NULL ? buf : "?";
 }
 
 static const char *proto_str(uint8_t proto) {
@@ -368,8 +407,7 @@ static int emit(const char *path, bool html, const struct hl_port_report *rep,
   return rc;
 }
 
-/* ---- collection and report mode -------------------------------------------
- */
+/* ---- collection and report mode ---- */
 
 static int collect(const struct cli *c, const struct hl_policy *pol,
                    struct hl_port_report *rep, char *err, size_t errlen) {
@@ -383,13 +421,13 @@ static int collect(const struct cli *c, const struct hl_policy *pol,
   };
   struct hl_ports_ctx *ctx = hl_ports_ctx_new(&o);
   if (ctx == NULL) {
-    hl_str_copy(err, errlen, strerror(ENOMEM));
+    snprintf(err, errlen, "listing sockets: %s", strerror(ENOMEM));
     return -ENOMEM;
   }
   err[0] = '\0';
   int rc = hl_ports_collect(ctx, pol, rep, err, errlen);
   if (rc != 0 && err[0] == '\0')
-    hl_str_copy(err, errlen, strerror(-rc));
+    snprintf(err, errlen, "listing sockets: %s", strerror(-rc));
   hl_ports_ctx_free(ctx);
   return rc;
 }
@@ -487,7 +525,7 @@ static int run_report(const struct cli *c) {
   if (rc == 0) {
     char err[256];
     if (collect(c, pp, &rep, err, sizeof(err)) != 0) {
-      errmsg("listing sockets: %s", err);
+      errmsg("%s", err);
       rc = EXIT_ERROR;
     }
   }
@@ -500,8 +538,7 @@ static int run_report(const struct cli *c) {
   return rc;
 }
 
-/* ---- check-port mode -------------------------------------------------------
- */
+/* ---- check-port mode ---- */
 
 /* IPv4-mapped IPv6 addresses compare as IPv4. Returns the family. */
 static int addr_norm(int family, const uint8_t *addr, uint8_t out[16]) {
@@ -645,7 +682,7 @@ static int run_check(const struct cli *c) {
   char err[256];
   if (collect(c, NULL, &rep, err, sizeof(err)) != 0) {
     if (!c->quiet)
-      errmsg("listing sockets: %s; probing the port instead", err);
+      errmsg("%s; probing the port instead", err);
     hl_port_report_free(&rep);
     return probe_port(c);
   }

@@ -33,8 +33,7 @@
 #include <unistd.h>
 #include <yajl/yajl_gen.h>
 
-/* ---- UTF-8 ---------------------------------------------------------------
- */
+/* ---- UTF-8 ---- */
 
 /*
  * Length of the well-formed UTF-8 sequence at @p (1-4), or 0 if the bytes
@@ -84,8 +83,7 @@ static bool utf8_valid(const char *s, size_t len) {
 
 static const char utf8_replacement[] = "\xef\xbf\xbd"; /* U+FFFD */
 
-/* @s with each byte that starts no valid sequence replaced by U+FFFD. */
-static int utf8_sanitize(struct hl_buf *out, const char *s, size_t len) {
+int hl_report_sanitize_utf8(struct hl_buf *out, const char *s, size_t len) {
   const unsigned char *p = (const unsigned char *)s;
   size_t i = 0;
   while (i < len) {
@@ -99,11 +97,12 @@ static int utf8_sanitize(struct hl_buf *out, const char *s, size_t len) {
   return 0;
 }
 
-/* ---- shared helpers ------------------------------------------------------
- */
+/* ---- shared helpers ---- */
 
 static const char *proto_name(uint8_t proto) {
-  return proto == IPPROTO_UDP ? "udp" : "tcp";
+  if (proto == IPPROTO_UDP)
+    return "udp";
+  return proto == IPPROTO_SCTP ? "sctp" : "tcp";
 }
 
 static const char *rec_status(const struct hl_port_rec *r) {
@@ -171,8 +170,7 @@ size_t hl_report_violations(const struct hl_port_report *rep,
   return n;
 }
 
-/* ---- JSON ----------------------------------------------------------------
- */
+/* ---- JSON ---- */
 
 /*
  * Generator state: @err keeps the first failure (yajl's print callback
@@ -205,7 +203,7 @@ static void j_str(struct jctx *jc, const char *s) {
   size_t len = strlen(s);
   if (!utf8_valid(s, len)) {
     hl_buf_reset(&jc->tmp);
-    int rc = utf8_sanitize(&jc->tmp, s, len);
+    int rc = hl_report_sanitize_utf8(&jc->tmp, s, len);
     if (rc != 0) {
       jc->err = jc->err != 0 ? jc->err : rc;
       return;
@@ -399,8 +397,12 @@ static void json_doc(struct jctx *jc, const struct hl_port_report *rep,
 
 int hl_report_json_meta(const struct hl_port_report *rep,
                         const struct hl_report_meta *meta, struct hl_buf *out) {
+  struct hl_report_meta none = {0};
+  if (meta == NULL)
+    meta = &none;
   struct jctx jc = {.out = out};
-  hl_buf_init(&jc.tmp, 1024 * 1024);
+  /* A sanitised string has to fit in the output anyway. */
+  hl_buf_init(&jc.tmp, out->max);
   jc.g = yajl_gen_alloc(NULL);
   if (jc.g == NULL)
     return -ENOMEM;
@@ -425,8 +427,7 @@ int hl_report_json(const struct hl_port_report *rep, const char *version,
   return hl_report_json_meta(rep, &m, out);
 }
 
-/* ---- HTML escaping -------------------------------------------------------
- */
+/* ---- HTML escaping ---- */
 
 /*
  * Replacement for one ASCII byte, or NULL to copy it as is. Control
@@ -494,8 +495,7 @@ int hl_html_escape(struct hl_buf *out, const char *s) {
   return hl_buf_append(out, p + run, len - run);
 }
 
-/* ---- HTML page -----------------------------------------------------------
- */
+/* ---- HTML page ---- */
 
 /* Page writer: @err keeps the first failure so calls can be chained. */
 struct hctx {
@@ -536,7 +536,7 @@ static const char page_css[] =
     "body{margin:0;background:var(--soft);color:var(--fg);"
     "font:14px/1.45 system-ui,-apple-system,\"Segoe UI\",Roboto,"
     "\"Noto Sans\",\"Liberation Sans\",\"DejaVu Sans\",Arial,sans-serif}\n"
-    "main{max-width:1440px;margin:0 auto;padding:28px 32px 40px}\n"
+    "main{max-width:1440px;margin:0 auto;padding:24px 32px 40px}\n"
     "h1{font-size:24px;font-weight:650;margin:0 0 4px;letter-spacing:-.01em}\n"
     "h1 .host{color:var(--accent)}\n"
     ".meta{color:var(--muted);margin:0 0 20px}\n"
@@ -559,7 +559,9 @@ static const char page_css[] =
     ".dot.ok{background:var(--ok)}.dot.bad{background:var(--bad)}\n"
     ".alert{background:var(--badbg);border:1px solid var(--badline);"
     "border-radius:10px;padding:10px 16px;margin:0 0 18px}\n"
-    ".alert ul{margin:4px 0 0;padding-left:20px}\n"
+    ".alert ul{display:inline;margin:0;padding:0 0 0 6px}\n"
+    ".alert li{display:inline}\n"
+    ".alert li+li::before{content:\", \"}\n"
     ".tools{display:flex;flex-wrap:wrap;align-items:center;gap:10px 18px;"
     "margin:0 0 12px}\n"
     ".tools input[type=search]{flex:0 1 340px;font:inherit;padding:7px 12px;"
@@ -571,14 +573,13 @@ static const char page_css[] =
     "cursor:pointer}\n"
     ".tools .shown{margin-left:auto;color:var(--muted)}\n"
     ".wrap{background:var(--bg);border:1px solid var(--line);"
-    "border-radius:10px;overflow:clip}\n"
-    "@media (max-width:1000px){.wrap{overflow:auto}}\n"
+    "border-radius:10px;overflow-x:auto}\n"
     "table{border-collapse:collapse;width:100%}\n"
-    "th,td{padding:8px 10px;text-align:left;vertical-align:top;"
+    "th,td{padding:8px 10px;text-align:left;vertical-align:baseline;"
     "border-bottom:1px solid #eaeef2}\n"
     "tbody tr:last-child td{border-bottom:0}\n"
     "tbody tr:hover td{background:#f6f8fa}\n"
-    "th{position:sticky;top:0;z-index:1;background:#f6f8fa;"
+    "th{background:#f6f8fa;"
     "border-bottom:1px solid var(--line);color:var(--muted);font-size:12px;"
     "font-weight:600;text-transform:uppercase;letter-spacing:.05em;"
     "white-space:nowrap}\n"
@@ -591,16 +592,17 @@ static const char page_css[] =
     ".num{text-align:right;font-variant-numeric:tabular-nums}\n"
     ".mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"
     "\"DejaVu Sans Mono\",\"Liberation Mono\",monospace;font-size:12.5px}\n"
-    "td.cmd{min-width:28ch;overflow-wrap:anywhere;color:#424a53}\n"
-    "[data-js] td.cmd span{display:-webkit-box;-webkit-box-orient:vertical;"
-    "-webkit-line-clamp:2;overflow:hidden;cursor:pointer}\n"
-    "[data-js] td.cmd.open span{display:block}\n"
-    "td.proc{font-weight:600;white-space:nowrap;max-width:17ch;"
+    "td.cmd{overflow-wrap:anywhere;color:#424a53}\n"
+    "[data-js] td.cmd span{display:block;max-width:38ch;white-space:nowrap;"
+    "overflow:hidden;text-overflow:ellipsis;cursor:pointer}\n"
+    "[data-js] td.cmd.open span{white-space:normal}\n"
+    "td.proc{font-weight:600}\n"
+    "td.proc span{display:block;max-width:16ch;white-space:nowrap;"
     "overflow:hidden;text-overflow:ellipsis}\n"
     "td.nw{white-space:nowrap}\n"
     ".muted{color:var(--muted)}\n"
     ".sub{display:block;color:var(--muted);font-size:12px}\n"
-    ".sub.mono{font-size:11.5px;white-space:nowrap}\n"
+    ".sub .mono{font-size:11.5px;white-space:nowrap}\n"
     "tr.finding td{background:#fff6f5}\n"
     "tr.finding td:first-child{box-shadow:inset 3px 0 0 var(--bad)}\n"
     ".pill{display:inline-block;padding:0 8px;border-radius:999px;"
@@ -608,9 +610,7 @@ static const char page_css[] =
     "margin:0 4px 2px 0}\n"
     ".p-tcp{background:#ddf4ff;color:#0550ae}\n"
     ".p-udp{background:#fbefff;color:#6f42c1}\n"
-    ".st{font-size:12px;font-weight:600;letter-spacing:.03em;"
-    "color:var(--muted)}\n"
-    ".st-pub{color:#9a6700}\n"
+
     ".b-bad{background:var(--badbg);color:var(--bad);"
     "box-shadow:inset 0 0 0 1px var(--badline)}\n"
     ".b-info{background:none;color:var(--muted);"
@@ -620,7 +620,9 @@ static const char page_css[] =
     "footer{color:var(--muted);font-size:12px;margin-top:14px}\n";
 
 /*
- * Sorting and filtering. The CSP in the page pins this text's SHA-256
+ * Sorting and filtering. The URL may carry "#q=TEXT&sort=COLUMN[-desc]"
+ * (a link to a filtered, sorted view; COLUMN is a header, e.g. "pid").
+ * The CSP in the page pins this text's SHA-256
  * (page_script_hash): after any change here, update the hash
  * (tests/cli/run checks it against the page, tests/cli/html_chromium.sh
  * checks that the script runs).
@@ -646,7 +648,8 @@ static const char page_script[] =
     "    var needle = q.value.trim().toLowerCase();\n"
     "    var n = 0;\n"
     "    rows.forEach(function (r) {\n"
-    "      var ok = protos[r.dataset.proto].checked &&\n"
+    "      var box = protos[r.dataset.proto];\n"
+    "      var ok = (!box || box.checked) &&\n"
     "        (!only.checked || r.classList.contains(\"finding\")) &&\n"
     "        r.dataset.text.indexOf(needle) !== -1;\n"
     "      r.hidden = !ok;\n"
@@ -690,6 +693,24 @@ static const char page_script[] =
     "  [q, only, protos.tcp, protos.udp].forEach(function (el) {\n"
     "    el.addEventListener(\"input\", filter);\n"
     "  });\n"
+    "  var params = {};\n"
+    "  location.hash.slice(1).split(\"&\").forEach(function (kv) {\n"
+    "    var i = kv.indexOf(\"=\");\n"
+    "    try {\n"
+    "      if (i > 0) params[kv.slice(0, i)] = decodeURIComponent(kv.slice(i "
+    "+ 1));\n"
+    "    } catch (err) {}\n"
+    "  });\n"
+    "  if (params.q) q.value = params.q;\n"
+    "  if (params.sort) {\n"
+    "    var want = params.sort.replace(/-desc$/, \"\").toLowerCase();\n"
+    "    Array.prototype.forEach.call(table.tHead.rows[0].cells, function "
+    "(th) {\n"
+    "      if (th.textContent.toLowerCase() !== want) return;\n"
+    "      sort(th);\n"
+    "      if (/-desc$/.test(params.sort)) sort(th);\n"
+    "    });\n"
+    "  }\n"
     "  document.getElementById(\"tools\").hidden = false;\n"
     "  filter();\n"
     "  document.body.setAttribute(\"data-js\", \"ready\");\n"
@@ -697,17 +718,16 @@ static const char page_script[] =
 
 /* base64(SHA-256(page_script)), for the CSP's script-src. */
 static const char page_script_hash[] =
-    "sha256-k5LzPg6UuxUoiF6gRhoUbzggiPOud8vSF/kF9z3TAWM=";
+    "sha256-BxREIx7ExoPaS97buedPFMG0wSW9Q/uyraJ+lmQIwRo=";
 
 /* Column headers: label and whether the column sorts as numbers. */
 static const struct {
   const char *label;
   bool num;
 } page_cols[] = {
-    {"Proto", false},   {"Address", false},      {"Port", true},
-    {"Status", false},  {"PID", true},           {"User", false},
-    {"Process", false}, {"Command line", false}, {"Container", false},
-    {"Flags", false},
+    {"Proto", false},        {"Address", false},   {"Port", true},
+    {"PID", true},           {"User", false},      {"Process", false},
+    {"Command line", false}, {"Container", false}, {"Flags", false},
 };
 
 #define N_COLS (sizeof(page_cols) / sizeof(page_cols[0]))
@@ -820,7 +840,13 @@ static void page_title(struct hctx *h, const struct hl_port_report *rep,
 static void page_docker(struct hctx *h, const struct hl_port_report *rep,
                         const struct hl_report_meta *m) {
   const struct hl_docker *d = &rep->docker;
-  h_raw(h, "<p class=\"status\"><span>");
+  h_raw(h, "<p class=\"status\"><span");
+  if (rep->docker_checked && m->docker_socket != NULL) {
+    h_raw(h, " title=\"engine socket ");
+    h_esc(h, m->docker_socket);
+    h_raw(h, "\"");
+  }
+  h_raw(h, ">");
   if (!rep->docker_checked) {
     h_raw(h, "<span class=\"dot\"></span>Docker: not checked");
   } else if (!d->available) {
@@ -831,11 +857,6 @@ static void page_docker(struct hctx *h, const struct hl_port_report *rep,
           "<span class=\"dot ok\"></span>Docker: %zu container%s, "
           "%zu with published ports",
           d->n, d->n == 1 ? "" : "s", containers_published(d));
-    if (m->docker_socket != NULL) {
-      h_raw(h, " <span class=\"mono\">(");
-      h_esc(h, m->docker_socket);
-      h_raw(h, ")</span>");
-    }
   }
   h_raw(h, "</span></p>\n");
 }
@@ -849,7 +870,7 @@ static void page_policy(struct hctx *h, const struct hl_port_report *rep,
       continue;
     if (!any)
       h_raw(h, "<div class=\"alert\"><strong>Watched ports not "
-               "listening</strong><ul>\n");
+               "listening:</strong><ul>\n");
     any = true;
     h_fmt(h, "<li><span class=\"mono\">%s %u", proto_name(w->proto),
           (unsigned)w->lo);
@@ -894,24 +915,24 @@ static void page_addr_cell(struct hctx *h, const struct hl_port_rec *r,
 }
 
 /*
- * A text cell; unknown values show as a muted dash. @title: repeat the
- * value as the cell's tooltip (for cells that may be cut short).
+ * A text cell; unknown values show as a muted dash. @clip: the value sits
+ * in a span that CSS may cut short, and is repeated as the tooltip.
  */
 static void page_text_cell(struct hctx *h, const char *cls, const char *s,
-                           bool title) {
+                           bool clip) {
   if (s == NULL || s[0] == '\0') {
     h_raw(h, "<td class=\"muted\">&ndash;</td>");
     return;
   }
   h_fmt(h, "<td class=\"%s\"", cls);
-  if (title) {
+  if (clip) {
     h_raw(h, " title=\"");
     h_esc(h, s);
-    h_raw(h, "\"");
+    h_raw(h, "\"><span");
   }
   h_raw(h, ">");
   h_esc(h, s);
-  h_raw(h, "</td>");
+  h_raw(h, clip ? "</span></td>" : "</td>");
 }
 
 static void page_owner_cells(struct hctx *h, const struct hl_port_rec *r) {
@@ -947,17 +968,13 @@ static void page_container_cell(struct hctx *h, const struct hl_port_rec *r) {
   h_raw(h, "\"><strong>");
   h_esc(h, r->ctr_name != NULL ? r->ctr_name : r->ctr_id);
   h_raw(h, "</strong>");
-  if (r->ctr_image != NULL) {
-    h_raw(h, "<span class=\"sub\">");
-    h_esc(h, r->ctr_image);
-    h_raw(h, "</span>");
-  }
-  if (r->ctr_spec[0] != '\0') {
-    h_raw(h, "<span class=\"sub mono\">");
-    h_esc(h, r->ctr_spec);
-    h_raw(h, "</span>");
-  }
-  h_raw(h, "</td>");
+  h_raw(h, "<span class=\"sub\">");
+  h_esc(h, r->ctr_image);
+  if (r->ctr_image != NULL && r->ctr_spec[0] != '\0')
+    h_raw(h, " &middot; ");
+  h_raw(h, "<span class=\"mono\">");
+  h_esc(h, r->ctr_spec);
+  h_raw(h, "</span></span></td>");
 }
 
 static void page_flags_cell(struct hctx *h, const struct hl_port_rec *r) {
@@ -970,7 +987,9 @@ static void page_flags_cell(struct hctx *h, const struct hl_port_rec *r) {
   if (r->ephemeral && !(r->findings & HL_FIND_EPHEMERAL))
     h_raw(h, "<span class=\"pill b-info\">ephemeral</span>");
   if (!r->has_socket)
-    h_raw(h, "<span class=\"pill b-pub\">no host socket</span>");
+    h_raw(h, "<span class=\"pill b-pub\" title=\"published by the "
+             "container engine; no socket on the host\">published "
+             "only</span>");
   h_raw(h, "</td>");
 }
 
@@ -978,14 +997,11 @@ static void page_row(struct hctx *h, const struct hl_port_rec *r) {
   char ip[64];
   hl_sock_addr_str(&r->s, ip, sizeof(ip));
   const char *proto = proto_name(r->s.proto);
-  const char *st = rec_status(r);
   h_fmt(h, "<tr data-proto=\"%s\"%s>", proto,
         r->findings != 0 ? " class=\"finding\"" : "");
   h_fmt(h, "<td><span class=\"pill p-%s\">%s</span></td>", proto, proto);
   page_addr_cell(h, r, ip);
   h_fmt(h, "<td class=\"num mono\">%u</td>", (unsigned)r->s.port);
-  h_fmt(h, "<td class=\"nw\"><span class=\"st%s\">%s</span></td>",
-        r->has_socket ? "" : " st-pub", st);
   page_owner_cells(h, r);
   page_container_cell(h, r);
   page_flags_cell(h, r);
@@ -1014,6 +1030,9 @@ static void page_table(struct hctx *h, const struct hl_port_report *rep) {
 
 int hl_report_html_meta(const struct hl_port_report *rep,
                         const struct hl_report_meta *meta, struct hl_buf *out) {
+  struct hl_report_meta none = {0};
+  if (meta == NULL)
+    meta = &none;
   struct hctx h = {.out = out};
   page_head(&h, rep);
   page_title(&h, rep, meta);
@@ -1039,8 +1058,7 @@ int hl_report_html(const struct hl_port_report *rep, const char *version,
   return hl_report_html_meta(rep, &m, out);
 }
 
-/* ---- atomic write --------------------------------------------------------
- */
+/* ---- atomic write ---- */
 
 /* "<dir>/.<base>.XXXXXX" for @path, malloc'd; NULL on ENOMEM. */
 static char *tmp_template(const char *path) {

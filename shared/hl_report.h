@@ -48,7 +48,7 @@ int hl_report_json(const struct hl_port_report *rep, const char *version,
 /**
  * hl_report_json_meta() - append the JSON report (schema HL_REPORT_SCHEMA)
  * to @out; it ends with a newline.
- * @rep: inventory. @meta: version, socket, policy, indentation.
+ * @rep: inventory. @meta: version, socket, policy, indentation (NULL: none).
  * @out: buffer (its max caps the size; on error it may hold a partial
  * report).
  *
@@ -74,7 +74,8 @@ int hl_report_html(const struct hl_port_report *rep, const char *version,
  * file (inline CSS and script, no external resources; a Content Security
  * Policy allows only the page's own script), with a summary header and a
  * sortable, filterable table. Every value goes through hl_html_escape().
- * @rep: inventory. @meta: as for hl_report_json_meta() (@pretty unused).
+ * @rep: inventory. @meta: as for hl_report_json_meta() (@pretty unused;
+ * NULL: none).
  * @out: buffer.
  * Return: 0, -E2BIG or -ENOMEM.
  */
@@ -99,6 +100,16 @@ size_t hl_report_violations(const struct hl_port_report *rep,
  * Return: 0, -E2BIG or -ENOMEM.
  */
 int hl_html_escape(struct hl_buf *out, const char *s);
+
+/**
+ * hl_report_sanitize_utf8() - append @len bytes of @s as valid UTF-8: each
+ * byte that does not start a well-formed sequence (stray continuation
+ * byte, overlong form, surrogate, above U+10FFFF, cut short) becomes
+ * U+FFFD; everything else is copied unchanged.
+ * @out: buffer. @s: bytes (need not be NUL-terminated). @len: their count.
+ * Return: 0, -E2BIG or -ENOMEM.
+ */
+int hl_report_sanitize_utf8(struct hl_buf *out, const char *s, size_t len);
 
 /**
  * hl_write_atomic() - write @len bytes to @path via a temporary file in the

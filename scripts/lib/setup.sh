@@ -12,7 +12,7 @@ HL_PACKAGES=(
   libnvme-dev libcurl4-openssl-dev libyajl-dev libxml2-dev
   check libsubunit-dev
   influxdb graphite-carbon python3 python3-whisper curl iproute2
-  valgrind clang-format shellcheck groff-base
+  valgrind clang-format shellcheck groff-base chromium
 )
 
 hl_log() { printf '==> %s\n' "$*" >&2; }
