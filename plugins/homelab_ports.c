@@ -105,6 +105,10 @@ static void ports_target_free(void *arg) {
   sfree(t);
 }
 
+static const char *ports_proto(uint8_t proto) {
+  return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
 /* An oconfig value as a policy word; numbers must be whole. */
 static int ports_word(const oconfig_value_t *v, char *buf, size_t len) {
   if (v->type == OCONFIG_TYPE_STRING)
@@ -120,27 +124,52 @@ static int ports_word(const oconfig_value_t *v, char *buf, size_t len) {
   return 0;
 }
 
-/* A policy option (or <Port> block with Address) -> hl_policy_add(). */
+/* Rejects a watch rule that repeats an earlier one: each read would then
+ * dispatch the same identifier twice. */
+static int ports_check_duplicate_watch(const struct hl_policy *p) {
+  if (p->nwatch < 2)
+    return 0;
+  const struct hl_policy_rule *w = &p->watch[p->nwatch - 1];
+  for (size_t i = 0; i + 1 < p->nwatch; i++)
+    if (p->watch[i].proto == w->proto && p->watch[i].lo == w->lo &&
+        strcmp(p->watch[i].addr, w->addr) == 0) {
+      hl_err("Port %s %u%s%s: listed twice", ports_proto(w->proto), w->lo,
+             w->addr[0] ? " " : "", w->addr);
+      return -1;
+    }
+  return 0;
+}
+
+/* A policy option (or a <Port> block with Address) -> hl_policy_add(). */
 static int ports_config_policy(struct ports_target *t, oconfig_item_t *ci) {
-  char words[6][64];
+  char words[6][256];
   const char *argv[6];
   int argc = 0;
-  for (int i = 0; i < ci->values_num && argc < 5; i++, argc++) {
+  bool is_port = strcasecmp(ci->key, "Port") == 0;
+  if (ci->values_num > 5) {
+    hl_err("%s: too many arguments", ci->key);
+    return -1;
+  }
+  for (int i = 0; i < ci->values_num; i++, argc++) {
     if (ports_word(&ci->values[i], words[argc], sizeof(words[argc])) != 0) {
-      hl_err("%s: argument %d is not a word or whole number", ci->key, i + 1);
+      hl_err("%s: argument %d is not a whole number or a string of at most "
+             "255 bytes",
+             ci->key, i + 1);
       return -1;
     }
     argv[argc] = words[argc];
   }
   for (int i = 0; i < ci->children_num; i++) {
     oconfig_item_t *c = &ci->children[i];
-    if (strcasecmp(c->key, "Address") != 0 || c->values_num != 1 ||
-        c->values[0].type != OCONFIG_TYPE_STRING || argc >= 6) {
-      hl_err("%s: only \"Address\" (one string) is allowed inside the block",
+    if (!is_port || strcasecmp(c->key, "Address") != 0 || c->values_num != 1 ||
+        c->values[0].type != OCONFIG_TYPE_STRING || argc >= 6 ||
+        hl_str_copy(words[argc], sizeof(words[argc]),
+                    c->values[0].value.string) >= sizeof(words[argc])) {
+      hl_err("%s: only a <Port> block may have a child, and only \"Address\" "
+             "with one address",
              ci->key);
       return -1;
     }
-    hl_str_copy(words[argc], sizeof(words[argc]), c->values[0].value.string);
     argv[argc] = words[argc];
     argc++;
   }
@@ -149,13 +178,17 @@ static int ports_config_policy(struct ports_target *t, oconfig_item_t *ci) {
     hl_err("%s", err[0] ? err : ci->key);
     return -1;
   }
-  return 0;
+  return is_port ? ports_check_duplicate_watch(&t->policy) : 0;
 }
 
 static int ports_cf_unsigned(oconfig_item_t *c, double max, unsigned *out) {
   double d = 0;
   if (hl_cf_double_range(HL_PLUGIN, c, 1, max, &d) != 0)
     return -1;
+  if (d != floor(d)) {
+    hl_err("%s: %g is not a whole number", c->key, d);
+    return -1;
+  }
   *out = (unsigned)d;
   return 0;
 }
@@ -353,10 +386,6 @@ static void ports_count(const struct hl_port_report *rep,
   }
 }
 
-static const char *ports_proto(uint8_t proto) {
-  return proto == IPPROTO_UDP ? "udp" : "tcp";
-}
-
 /* Watched ports: a 0/1 gauge and the owner's pid; FAILURE once when one
  * stops listening (or is not listening at start), OKAY when it is back. */
 static void ports_watch(struct ports_target *t, cdtime_t now,
@@ -475,39 +504,47 @@ static void ports_notify_diff(const struct ports_seen *old,
   }
 }
 
-/* Compares this read's findings with the last ones (both sorted). */
+/* One listener of this read with its record, sorted together. */
+struct ports_now {
+  struct ports_seen seen;
+  const struct hl_port_rec *rec;
+};
+
+static int ports_now_cmp(const void *a, const void *b) {
+  return ports_seen_cmp(&((const struct ports_now *)a)->seen,
+                        &((const struct ports_now *)b)->seen);
+}
+
+/* Compares this read's findings with the last ones. Every listener of this
+ * read takes part, so a listener whose finding cleared is told apart from
+ * one that closed; only flagged ones are kept for the next read. */
 static void ports_findings_update(struct ports_target *t,
                                   const struct hl_port_report *rep) {
-  struct ports_seen *cur = calloc(rep->n + 1, sizeof(*cur));
-  const struct hl_port_rec **recs = calloc(rep->n + 1, sizeof(*recs));
-  if (cur == NULL || recs == NULL) {
-    free(cur);
-    free(recs);
+  struct ports_now *now = calloc(rep->n + 1, sizeof(*now));
+  struct ports_seen *keep = calloc(rep->n + 1, sizeof(*keep));
+  if (now == NULL || keep == NULL) {
+    free(now);
+    free(keep);
     return;
   }
-  size_t n = 0;
   for (size_t i = 0; i < rep->n; i++)
-    if (rep->r[i].findings != 0)
-      cur[n++] = (struct ports_seen){rep->r[i].s, rep->r[i].findings};
-  qsort(cur, n, sizeof(*cur), ports_seen_cmp);
-  for (size_t i = 0; i < n; i++) /* record of each entry, for the texts */
-    for (size_t j = 0; j < rep->n && recs[i] == NULL; j++)
-      if (rep->r[j].findings && ports_key_cmp(&rep->r[j].s, &cur[i].key) == 0)
-        recs[i] = &rep->r[j];
-  size_t a = 0, b = 0;
-  while (a < t->nseen || b < n) {
+    now[i] = (struct ports_now){{rep->r[i].s, rep->r[i].findings}, &rep->r[i]};
+  qsort(now, rep->n, sizeof(*now), ports_now_cmp);
+  size_t a = 0, b = 0, nkeep = 0;
+  while (a < t->nseen || b < rep->n) {
     int c = a == t->nseen ? 1
-            : b == n      ? -1
-                          : ports_key_cmp(&t->seen[a].key, &cur[b].key);
+            : b == rep->n ? -1
+                          : ports_key_cmp(&t->seen[a].key, &now[b].seen.key);
     const struct ports_seen *o = c <= 0 ? &t->seen[a++] : NULL;
-    const struct ports_seen *s = c >= 0 ? &cur[b] : NULL;
-    ports_notify_diff(o, s, s ? recs[b] : NULL);
-    b += c >= 0;
+    const struct ports_now *s = c >= 0 ? &now[b++] : NULL;
+    ports_notify_diff(o, s ? &s->seen : NULL, s ? s->rec : NULL);
+    if (s != NULL && s->seen.findings != 0)
+      keep[nkeep++] = s->seen;
   }
-  free(recs);
+  free(now);
   free(t->seen);
-  t->seen = cur;
-  t->nseen = n;
+  t->seen = keep;
+  t->nseen = nkeep;
 }
 
 /* ---- read -----------------------------------------------------------------
@@ -517,8 +554,14 @@ static void ports_write_report(struct ports_target *t, const char *path,
                                const struct hl_port_report *rep, bool html) {
   struct hl_buf b;
   hl_buf_init(&b, 64u * 1024u * 1024u);
-  int rc = html ? hl_report_html(rep, HOMELAB_VERSION, &b)
-                : hl_report_json(rep, HOMELAB_VERSION, true, &b);
+  struct hl_report_meta meta = {
+      .version = HOMELAB_VERSION,
+      .docker_socket = rep->docker_checked ? t->docker_socket : NULL,
+      .policy = &t->policy,
+      .pretty = true,
+  };
+  int rc = html ? hl_report_html_meta(rep, &meta, &b)
+                : hl_report_json_meta(rep, &meta, &b);
   if (rc == 0)
     rc = hl_write_atomic(path, b.data, b.len);
   hl_buf_free(&b);
@@ -546,12 +589,13 @@ static int ports_read(user_data_t *ud) {
   char err[256] = "";
   int rc = hl_ports_collect(t->ctx, &t->policy, &rep, err, sizeof(err));
   if (rc != 0) {
-    hl_complain(&t->c_collect, "listing sockets failed: %s",
+    hl_complain(&t->c_collect, "%s: %s", t->proc_root,
                 err[0] ? err : STRERROR(-rc));
     hl_port_report_free(&rep);
     return -1;
   }
   hl_release(&t->c_collect, "listing sockets works again");
+  sstrncpy(rep.host, hostname_g, sizeof(rep.host)); /* collectd's Hostname */
   cdtime_t now = cdtime();
   struct ports_counts c;
   ports_count(&rep, &c);

@@ -754,3 +754,152 @@ void ci_free(oconfig_item_t *ci) {
   ci_free_members(ci);
   free(ci);
 }
+
+/* ---- config text --------------------------------------------------------- */
+
+struct ci_src {
+  const char *p; /* next line */
+  int line;      /* number of the line last read */
+};
+
+static bool ci_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
+
+/* An unquoted word: true/false, a number, or else a string. */
+static oconfig_value_t ci_word(const char *s, size_t len) {
+  char *w = mock_xalloc(NULL, len + 1);
+  memcpy(w, s, len);
+  w[len] = '\0';
+  if (strcmp(w, "true") == 0 || strcmp(w, "false") == 0) {
+    oconfig_value_t v = {.type = OCONFIG_TYPE_BOOLEAN,
+                         .value.boolean = w[0] == 't'};
+    free(w);
+    return v;
+  }
+  char *end = NULL;
+  errno = 0;
+  double d = strtod(w, &end);
+  if (end != w && *end == '\0' && errno == 0) {
+    free(w);
+    return (oconfig_value_t){.type = OCONFIG_TYPE_NUMBER, .value.number = d};
+  }
+  return (oconfig_value_t){.type = OCONFIG_TYPE_STRING, .value.string = w};
+}
+
+/* Reads one value of [*p, end): 1 and @v, 0 at the end, -1 on error. */
+static int ci_value(const char **p, const char *end, oconfig_value_t *v) {
+  const char *s = *p;
+  while (s < end && ci_blank(*s))
+    s++;
+  *p = s;
+  if (s == end || *s == '#')
+    return 0;
+  if (*s != '"') {
+    size_t len = 0;
+    while (s + len < end && !ci_blank(s[len]))
+      len++;
+    *v = ci_word(s, len);
+    *p = s + len;
+    return 1;
+  }
+  char *buf = mock_xalloc(NULL, (size_t)(end - s)); /* holds the contents */
+  size_t n = 0;
+  for (s++; s < end && *s != '"'; s++) {
+    if (*s == '\\' && s + 1 < end)
+      s++;
+    buf[n++] = *s;
+  }
+  if (s == end) {
+    free(buf);
+    return -1;
+  }
+  buf[n] = '\0';
+  *p = s + 1;
+  *v = (oconfig_value_t){.type = OCONFIG_TYPE_STRING, .value.string = buf};
+  return 1;
+}
+
+/* Appends the option "Key values..." in [s, end) to @parent. */
+static oconfig_item_t *ci_line(oconfig_item_t *parent, const char *s,
+                               const char *end) {
+  size_t klen = 0;
+  while (s + klen < end && !ci_blank(s[klen]))
+    klen++;
+  if (klen == 0)
+    return NULL;
+  size_t n = (size_t)parent->children_num + 1;
+  parent->children = mock_xalloc(parent->children, n * sizeof(oconfig_item_t));
+  oconfig_item_t *c = &parent->children[n - 1];
+  *c = (oconfig_item_t){.key = mock_xalloc(NULL, klen + 1)};
+  memcpy(c->key, s, klen);
+  c->key[klen] = '\0';
+  parent->children_num = (int)n;
+  const char *p = s + klen;
+  oconfig_value_t v;
+  int rc = 0;
+  while ((rc = ci_value(&p, end, &v)) == 1) {
+    c->values = mock_xalloc(c->values, (size_t)(c->values_num + 1) * sizeof(v));
+    c->values[c->values_num++] = v;
+  }
+  return rc == 0 ? c : NULL;
+}
+
+/* Whether [s, end) is "</@key>" followed by blanks. */
+static bool ci_is_close(const char *s, const char *end, const char *key) {
+  size_t klen = strlen(key);
+  if ((size_t)(end - s) < klen + 3 || s[0] != '<' || s[1] != '/' ||
+      strncasecmp(s + 2, key, klen) != 0 || s[klen + 2] != '>')
+    return false;
+  for (s += klen + 3; s < end; s++)
+    if (!ci_blank(*s))
+      return false;
+  return true;
+}
+
+/* Lines into @ci until its closing tag (@root: until the end). */
+static int ci_parse_block(struct ci_src *src, oconfig_item_t *ci, bool root) {
+  while (*src->p != '\0') {
+    const char *s = src->p;
+    const char *eol = s + strcspn(s, "\n");
+    src->p = *eol != '\0' ? eol + 1 : eol;
+    src->line++;
+    while (s < eol && ci_blank(*s))
+      s++;
+    if (s == eol || *s == '#')
+      continue;
+    if (s[0] == '<' && s + 1 < eol && s[1] == '/')
+      return !root && ci_is_close(s, eol, ci->key) ? 0 : -1;
+    const char *end = eol;
+    if (*s == '<') {
+      do
+        end--;
+      while (end > s && ci_blank(*end));
+      if (end == s || *end != '>')
+        return -1;
+      s++;
+    }
+    oconfig_item_t *c = ci_line(ci, s, end);
+    if (c == NULL || (end != eol && ci_parse_block(src, c, false) != 0))
+      return -1;
+  }
+  return root ? 0 : -1;
+}
+
+/* Children arrays moved while growing: point every child at its parent. */
+static void ci_fix_parents(oconfig_item_t *ci) {
+  for (int i = 0; i < ci->children_num; i++) {
+    ci->children[i].parent = ci;
+    ci_fix_parents(&ci->children[i]);
+  }
+}
+
+oconfig_item_t *ci_parse(const char *text) {
+  oconfig_item_t *root = ci_new("Plugin");
+  struct ci_src src = {.p = text, .line = 0};
+  if (ci_parse_block(&src, root, true) != 0) {
+    fprintf(stderr, "ci_parse: syntax error in line %d\n", src.line);
+    ci_free(root);
+    return NULL;
+  }
+  ci_fix_parents(root);
+  return root;
+}

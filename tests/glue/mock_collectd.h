@@ -202,4 +202,16 @@ oconfig_item_t *ci_add_bool(oconfig_item_t *parent, const char *key, bool val);
 /** ci_free() - free a tree made by ci_new(); accepts NULL. */
 void ci_free(oconfig_item_t *ci);
 
+/**
+ * ci_parse() - a <Plugin> block (key "Plugin") whose children are read from
+ * @text in collectd's config syntax, a subset: one option per line,
+ * "Key value...", nested "<Key value...>" ... "</Key>" blocks, values as
+ * "strings" (with \" and \\ escapes), numbers (strtod) and the bare
+ * words true/false; '#' starts a comment outside strings.
+ * @text: the block's contents.
+ * Return: the tree (free it with ci_free()), or NULL on a syntax error
+ * (printed to stderr). Aborts when out of memory.
+ */
+oconfig_item_t *ci_parse(const char *text);
+
 #endif
