@@ -6,23 +6,29 @@
  * open-addressing table (a dense slot array plus an index of key -> slot),
  * each slot carrying over what the previous call knew about its inode (owner
  * pid and fd, or "not visible, retry at call N"); inodes not passed again
- * are thereby dropped. Two such tables alternate, so a steady-state call
- * allocates nothing for them. Then:
- *   1. validate: each cached owner is confirmed with one readlinkat() of
- *      <pid>/fd/<fd> relative to the open proc root; a link that no longer
- *      names the inode sends the slot back to "unknown";
+ * are thereby dropped. Two tables alternate, and so do two generations of
+ * per-process entries, so a steady-state call allocates nothing for them.
+ *   1. validate: cached owners are grouped by process; <pid>/fd is opened
+ *      once (O_PATH) and each cached fd confirmed with one readlinkat()
+ *      relative to it. A link that no longer names the inode (or a process
+ *      that is gone) sends the slot back to "unknown";
  *   2. scan, only if some inode is unknown or due for a retry: the numeric
  *      entries of the proc root are listed (procfs gives them in ascending
  *      order; other trees are sorted), each <pid>/fd is opened relative to
  *      the proc root and its entries readlinkat()ed relative to the fd dir.
- *      The lowest pid holding an inode wins, the scan stops as soon as
- *      every searched inode has an owner, and inodes still unknown after a
- *      full scan become "not visible" until call N + retry_every. Pids that
- *      vanish or whose fds cannot be read are skipped (one EACCES readlink
- *      ends a pid: the permission check is per process, not per fd);
+ *      The lowest pid (then fd) holding an inode wins, the scan stops as
+ *      soon as every searched inode has an owner, and inodes still unknown
+ *      after a full scan become "not visible" until call N + retry_every.
+ *      Pids that vanish or whose fds cannot be read are skipped (one EACCES
+ *      readlink ends a pid: the permission check is per process);
  *   3. details: comm, cmdline and status (real uid -> user name, through a
- *      small uid cache) of each owner pid, once per pid and call.
- * The pure helpers at the top parse the bytes procfs returns.
+ *      small uid cache) once per owner pid. A process confirmed by step 1
+ *      keeps its details for retry_every calls before they are read again.
+ * Steps 1 and 2 hand processes out to worker threads (one per CPU, when
+ * there is enough work) through an atomic counter; pids are handed out in
+ * ascending order and a worker always finishes the pid it took, and each
+ * find is kept with an atomic minimum, so the lowest pid still wins. The
+ * pure helpers at the top parse the bytes procfs returns.
  */
 #include "hl_owners.h"
 
@@ -30,7 +36,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <pwd.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,7 +54,10 @@
 #define STATUS_MAX 4096u
 #define UID_CACHE_MAX 64
 #define PWBUF_MAX (1024u * 1024u)
-#define NO_PROC UINT32_MAX
+#define NONE UINT32_MAX
+#define MAX_THREADS 16u
+/* With automatic threading, a worker per this many processes at least. */
+#define UNITS_PER_THREAD 64u
 
 /* ---- pure helpers -------------------------------------------------------- */
 
@@ -179,7 +191,8 @@ struct slot {
   int pid;
   int fd;
   unsigned retry_at;
-  uint32_t proc; /* index into procs.p, NO_PROC until details are filled */
+  uint32_t proc; /* index into the procs generation of the call that set it */
+  uint32_t next; /* validation: next slot held by the same process */
   uint8_t state;
 };
 
@@ -190,8 +203,16 @@ struct table {
   struct idx ix;
 };
 
+/* A process owning sockets in one call. */
+struct proc_ent {
+  struct hl_proc_info info;
+  unsigned read_at; /* call that read the details; 0: never */
+  uint32_t first;   /* validation: first slot it held last call */
+  bool alive;       /* validation: one of its cached fds was confirmed */
+};
+
 struct procs {
-  struct hl_proc_info *p;
+  struct proc_ent *p;
   size_t n;
   size_t cap;
   struct idx ix;
@@ -205,11 +226,15 @@ struct uid_name {
 struct hl_owners {
   char *proc_root;
   unsigned retry_every;
+  unsigned threads; /* 0: one per CPU */
   unsigned calls;
-  struct table cur;  /* this call's inodes */
-  struct table prev; /* last call's, kept for its allocation */
-  struct procs procs;
-  int *pids; /* scan scratch: numeric entries of the proc root */
+  struct table cur;       /* this call's inodes */
+  struct table prev;      /* last call's, kept for its allocation */
+  struct procs procs;     /* this call's owner processes */
+  struct procs oldprocs;  /* last call's */
+  _Atomic uint64_t *best; /* scan: (pid << 32 | fd) per slot, 0: none */
+  size_t best_cap;
+  int *pids; /* scan: numeric entries of the proc root */
   size_t npids;
   size_t pids_cap;
   struct uid_name uids[UID_CACHE_MAX];
@@ -227,7 +252,7 @@ static struct slot *table_find(const struct table *t, uint64_t inode) {
 }
 
 static int table_reserve(struct table *t, size_t n) {
-  if (n > UINT32_MAX - 1)
+  if (n >= NONE)
     return -ENOMEM;
   if (n > t->cap) {
     struct slot *s = realloc(t->s, n * sizeof(*s));
@@ -246,8 +271,14 @@ static void table_free(struct table *t) {
 
 static void procs_clear(struct procs *ps) {
   for (size_t i = 0; i < ps->n; i++)
-    free(ps->p[i].cmdline);
+    free(ps->p[i].info.cmdline);
   ps->n = 0;
+}
+
+static void procs_free(struct procs *ps) {
+  procs_clear(ps);
+  free(ps->p);
+  free(ps->ix.e);
 }
 
 struct hl_owners *hl_owners_new(const char *proc_root, unsigned retry_every) {
@@ -263,14 +294,18 @@ struct hl_owners *hl_owners_new(const char *proc_root, unsigned retry_every) {
   return o;
 }
 
+void hl_owners_set_threads(struct hl_owners *o, unsigned threads) {
+  o->threads = threads < MAX_THREADS ? threads : MAX_THREADS;
+}
+
 void hl_owners_free(struct hl_owners *o) {
   if (o == NULL)
     return;
   table_free(&o->cur);
   table_free(&o->prev);
-  procs_clear(&o->procs);
-  free(o->procs.p);
-  free(o->procs.ix.e);
+  procs_free(&o->procs);
+  procs_free(&o->oldprocs);
+  free(o->best);
   free(o->pids);
   free(o->cmdbuf);
   free(o->pwbuf);
@@ -304,13 +339,98 @@ static int table_rebuild(struct hl_owners *o, const uint64_t *inodes,
     if (was != NULL)
       *s = *was;
     else
-      *s = (struct slot){.inode = inodes[i], .fd = -1};
-    s->proc = NO_PROC;
+      *s = (struct slot){.inode = inodes[i], .fd = -1, .proc = NONE};
   }
   return 0;
 }
 
-/* ---- validation and scan ------------------------------------------------- */
+/* ---- work spread over threads -------------------------------------------- */
+
+/*
+ * A job hands out units (processes) 0..units-1 in order through @next;
+ * workers stop taking units when @err is set or @left reaches 0.
+ */
+struct job {
+  struct hl_owners *o;
+  int procfd;
+  size_t units;
+  bool shared; /* more than one worker */
+  atomic_size_t next;
+  atomic_uint left;
+  atomic_int err;
+  int (*unit)(struct job *j, size_t i, struct hl_owners_stats *st);
+};
+
+struct worker {
+  struct job *job;
+  struct hl_owners_stats st;
+};
+
+static void *job_worker(void *arg) {
+  struct worker *w = arg;
+  struct job *j = w->job;
+  while (atomic_load(&j->err) == 0 && atomic_load(&j->left) > 0) {
+    size_t i = atomic_fetch_add(&j->next, 1);
+    if (i >= j->units)
+      break;
+    int rc = j->unit(j, i, &w->st);
+    int none = 0;
+    if (rc != 0)
+      atomic_compare_exchange_strong(&j->err, &none, rc);
+  }
+  return NULL;
+}
+
+static unsigned online_cpus(void) {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) != 0)
+    return 1;
+  int n = CPU_COUNT(&set);
+  return n > 0 ? (unsigned)n : 1;
+}
+
+static unsigned job_threads(const struct hl_owners *o, size_t units) {
+  size_t n = o->threads;
+  if (n == 0) {
+    n = online_cpus();
+    if (n > units / UNITS_PER_THREAD)
+      n = units / UNITS_PER_THREAD;
+  }
+  if (n > units)
+    n = units;
+  if (n > MAX_THREADS)
+    n = MAX_THREADS;
+  return n > 0 ? (unsigned)n : 1;
+}
+
+static void add_stats(struct hl_owners_stats *to,
+                      const struct hl_owners_stats *st) {
+  to->validated += st->validated;
+  to->scanned_pids += st->scanned_pids;
+  to->readlinks += st->readlinks;
+}
+
+/* Runs the job on up to job_threads() workers, the caller being one. */
+static int job_run(struct job *j) {
+  struct worker w[MAX_THREADS];
+  pthread_t tid[MAX_THREADS];
+  bool started[MAX_THREADS] = {false};
+  unsigned n = job_threads(j->o, j->units);
+  j->shared = n > 1;
+  for (unsigned i = 0; i < n; i++)
+    w[i] = (struct worker){.job = j};
+  for (unsigned i = 1; i < n; i++)
+    started[i] = pthread_create(&tid[i], NULL, job_worker, &w[i]) == 0;
+  job_worker(&w[0]);
+  for (unsigned i = 0; i < n; i++) {
+    if (i > 0 && started[i])
+      pthread_join(tid[i], NULL);
+    add_stats(&j->o->stats, &w[i].st);
+  }
+  return atomic_load(&j->err);
+}
+
+/* ---- validation ---------------------------------------------------------- */
 
 static char *put_uint(char *p, unsigned v) {
   char tmp[10];
@@ -324,45 +444,80 @@ static char *put_uint(char *p, unsigned v) {
   return p;
 }
 
-/* "<pid><tail>" or, with @fd >= 0, "<pid>/fd/<fd>", into @buf (>= 40). */
-static void rel_path(char *buf, int pid, const char *tail, int fd) {
+/* "<pid><tail>" into @buf (>= 24 bytes + strlen(tail)). */
+static void pid_path(char *buf, int pid, const char *tail) {
   char *p = put_uint(buf, (unsigned)pid);
   size_t tlen = strlen(tail);
-  memcpy(p, tail, tlen);
-  p += tlen;
-  if (fd >= 0)
-    p = put_uint(p, (unsigned)fd);
-  *p = '\0';
+  memcpy(p, tail, tlen + 1);
 }
 
-/* readlinkat(), then: does the link say socket:[@inode]? */
-static bool link_is(struct hl_owners *o, int dirfd, const char *name,
-                    uint64_t *inode) {
+/* readlinkat(); true if the link reads socket:[*@inode]. */
+static bool link_is(int dirfd, const char *name, uint64_t *inode,
+                    struct hl_owners_stats *st) {
   char link[LINK_BUF];
   ssize_t len = readlinkat(dirfd, name, link, sizeof(link));
-  o->stats.readlinks++;
+  st->readlinks++;
   if (len <= 0 || (size_t)len >= sizeof(link))
     return false;
   return hl_owners_parse_link(link, (size_t)len, inode) == 0;
 }
 
-static void validate_cached(struct hl_owners *o, int procfd) {
-  for (size_t i = 0; i < o->cur.n; i++) {
-    struct slot *s = &o->cur.s[i];
-    if (s->state != SLOT_OWNED)
-      continue;
-    char rel[40];
-    rel_path(rel, s->pid, "/fd/", s->fd);
+/* Confirms the cached fds of old process @i (a job unit). */
+static int validate_proc(struct job *j, size_t i, struct hl_owners_stats *st) {
+  struct hl_owners *o = j->o;
+  struct proc_ent *pe = &o->oldprocs.p[i];
+  if (pe->first == NONE)
+    return 0;
+  char rel[40];
+  pid_path(rel, pe->info.pid, "/fd");
+  int dfd = openat(j->procfd, rel, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  for (uint32_t k = pe->first; k != NONE; k = o->cur.s[k].next) {
+    struct slot *s = &o->cur.s[k];
+    char name[16];
+    *put_uint(name, (unsigned)s->fd) = '\0';
     uint64_t ino = 0;
-    if (link_is(o, procfd, rel, &ino) && ino == s->inode) {
-      o->stats.validated++;
+    if (dfd >= 0 && link_is(dfd, name, &ino, st) && ino == s->inode) {
+      st->validated++;
+      pe->alive = true;
       continue;
     }
     s->state = SLOT_UNKNOWN;
     s->pid = 0;
     s->fd = -1;
   }
+  if (dfd >= 0)
+    close(dfd);
+  return 0;
 }
+
+static void validate_cached(struct hl_owners *o, int procfd) {
+  struct procs *old = &o->oldprocs;
+  for (size_t i = 0; i < old->n; i++) {
+    old->p[i].first = NONE;
+    old->p[i].alive = false;
+  }
+  for (size_t k = 0; k < o->cur.n; k++) {
+    struct slot *s = &o->cur.s[k];
+    if (s->state != SLOT_OWNED)
+      continue;
+    if (s->proc >= old->n || old->p[s->proc].info.pid != s->pid) {
+      s->state = SLOT_UNKNOWN; /* no process entry: search it */
+      s->pid = 0;
+      s->fd = -1;
+      continue;
+    }
+    s->next = old->p[s->proc].first;
+    old->p[s->proc].first = (uint32_t)k;
+  }
+  struct job j = {.o = o, .procfd = procfd, .units = old->n};
+  atomic_init(&j.next, 0);
+  atomic_init(&j.left, UINT_MAX);
+  atomic_init(&j.err, 0);
+  j.unit = validate_proc;
+  job_run(&j);
+}
+
+/* ---- scan ---------------------------------------------------------------- */
 
 /* Turns hidden slots that are due into unknown ones; counts unknown ones. */
 static unsigned prepare_search(struct hl_owners *o) {
@@ -383,6 +538,19 @@ static int cmp_int(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
+static int pids_push(struct hl_owners *o, int pid) {
+  if (o->npids == o->pids_cap) {
+    size_t cap = o->pids_cap ? 2 * o->pids_cap : 1024;
+    int *p = realloc(o->pids, cap * sizeof(*p));
+    if (p == NULL)
+      return -ENOMEM;
+    o->pids = p;
+    o->pids_cap = cap;
+  }
+  o->pids[o->npids++] = pid;
+  return 0;
+}
+
 /* Lists the pids under the proc root, in ascending order. */
 static int list_pids(struct hl_owners *o, DIR *proc) {
   o->npids = 0;
@@ -395,17 +563,10 @@ static int list_pids(struct hl_owners *o, DIR *proc) {
     uint64_t pid = 0;
     if (hl_str_to_u64(e->d_name, 1, INT_MAX, &pid) != 0)
       continue;
-    if (o->npids == o->pids_cap) {
-      size_t cap = o->pids_cap ? 2 * o->pids_cap : 1024;
-      int *p = realloc(o->pids, cap * sizeof(*p));
-      if (p == NULL)
-        return -ENOMEM;
-      o->pids = p;
-      o->pids_cap = cap;
-    }
     if (o->npids > 0 && o->pids[o->npids - 1] > (int)pid)
       sorted = false;
-    o->pids[o->npids++] = (int)pid;
+    if (pids_push(o, (int)pid) != 0)
+      return -ENOMEM;
   }
   if (errno != 0)
     return -errno;
@@ -414,41 +575,48 @@ static int list_pids(struct hl_owners *o, DIR *proc) {
   return 0;
 }
 
-/* Out of descriptors or memory: the scan cannot go on. */
-static bool is_fatal(int err) {
-  return err == EMFILE || err == ENFILE || err == ENOMEM;
-}
-
-/* Records a match of fd @name of @pid; returns true if it was searched. */
-static bool record(struct hl_owners *o, uint64_t inode, int pid,
-                   const char *name) {
-  struct slot *s = table_find(&o->cur, inode);
+/* Keeps the lowest (pid, fd) seen for a searched slot. */
+static void record(struct job *j, uint64_t inode, int pid, const char *name) {
+  struct hl_owners *o = j->o;
+  uint32_t k = 0;
   uint64_t fd = 0;
-  if (s == NULL || s->state == SLOT_OWNED ||
+  if (!idx_find(&o->cur.ix, inode, &k) || o->cur.s[k].state == SLOT_OWNED ||
       hl_str_to_u64(name, 0, INT_MAX, &fd) != 0)
-    return false;
-  bool searched = s->state == SLOT_UNKNOWN;
-  s->state = SLOT_OWNED;
-  s->pid = pid;
-  s->fd = (int)fd;
-  return searched;
+    return;
+  uint64_t v = (uint64_t)pid << 32 | fd;
+  uint64_t was = atomic_load(&o->best[k]);
+  while (was == 0 || v < was) {
+    if (atomic_compare_exchange_weak(&o->best[k], &was, v)) {
+      if (was == 0 && o->cur.s[k].state == SLOT_UNKNOWN)
+        atomic_fetch_sub(&j->left, 1);
+      break;
+    }
+  }
 }
 
-/* Reads <pid>/fd; decrements *@left per searched inode found. */
-static int scan_pid(struct hl_owners *o, int procfd, int pid, unsigned *left) {
+/* Out of descriptors or memory: the scan cannot go on. */
+static int fatal_or_zero(int err) {
+  return err == EMFILE || err == ENFILE || err == ENOMEM ? -err : 0;
+}
+
+/* Reads the fd dir of the @i-th pid (a job unit). */
+static int scan_pid(struct job *j, size_t i, struct hl_owners_stats *st) {
+  int pid = j->o->pids[i];
   char rel[40];
-  rel_path(rel, pid, "/fd", -1);
-  int fd = openat(procfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  pid_path(rel, pid, "/fd");
+  int fd = openat(j->procfd, rel, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
-    return is_fatal(errno) ? -errno : 0;
+    return fatal_or_zero(errno);
   DIR *d = fdopendir(fd);
   if (d == NULL) {
     int err = errno;
     close(fd);
-    return is_fatal(err) ? -err : 0;
+    return fatal_or_zero(err);
   }
-  o->stats.scanned_pids++;
-  while (*left > 0) {
+  st->scanned_pids++;
+  /* Alone, stop at once; sharing, finish the pid so that a lower pid
+   * still in progress elsewhere cannot be passed over. */
+  while (j->shared || atomic_load(&j->left) > 0) {
     struct dirent *e = readdir(d);
     if (e == NULL)
       break;
@@ -456,37 +624,62 @@ static int scan_pid(struct hl_owners *o, int procfd, int pid, unsigned *left) {
       continue;
     uint64_t ino = 0;
     errno = 0;
-    if (!link_is(o, fd, e->d_name, &ino)) {
-      if (errno == EACCES)
-        break; /* ptrace access is per process: all its fds fail alike */
-      continue;
-    }
-    if (record(o, ino, pid, e->d_name))
-      (*left)--;
+    if (link_is(fd, e->d_name, &ino, st))
+      record(j, ino, pid, e->d_name);
+    else if (errno == EACCES)
+      break; /* ptrace access is per process: all its fds fail alike */
   }
   closedir(d);
   return 0;
 }
 
-static int scan(struct hl_owners *o, DIR *proc, unsigned need) {
-  o->nuids = 0; /* new processes may come with new accounts */
-  int rc = list_pids(o, proc);
-  if (rc != 0)
-    return rc;
-  unsigned left = need;
-  for (size_t i = 0; i < o->npids && left > 0; i++) {
-    rc = scan_pid(o, dirfd(proc), o->pids[i], &left);
-    if (rc != 0)
-      return rc; /* unknown slots stay unknown: searched again next call */
+static int best_reset(struct hl_owners *o) {
+  if (o->cur.n > o->best_cap) {
+    _Atomic uint64_t *b = malloc(o->cur.n * sizeof(*b));
+    if (b == NULL)
+      return -ENOMEM;
+    free(o->best);
+    o->best = b;
+    o->best_cap = o->cur.n;
   }
-  for (size_t i = 0; i < o->cur.n && left > 0; i++) {
+  for (size_t i = 0; i < o->cur.n; i++)
+    atomic_init(&o->best[i], 0);
+  return 0;
+}
+
+/* Applies the finds; after a full scan, unknown slots become hidden. */
+static void scan_apply(struct hl_owners *o, bool full) {
+  for (size_t i = 0; i < o->cur.n; i++) {
     struct slot *s = &o->cur.s[i];
-    if (s->state == SLOT_UNKNOWN) {
+    uint64_t b = atomic_load(&o->best[i]);
+    if (b != 0 && s->state != SLOT_OWNED) {
+      s->state = SLOT_OWNED;
+      s->pid = (int)(b >> 32);
+      s->fd = (int)(b & 0xffffffffu);
+      s->proc = NONE;
+    } else if (full && s->state == SLOT_UNKNOWN) {
       s->state = SLOT_HIDDEN;
       s->retry_at = o->calls + o->retry_every;
     }
   }
-  return 0;
+}
+
+static int scan(struct hl_owners *o, DIR *proc, unsigned need) {
+  o->nuids = 0; /* new processes may come with new accounts */
+  int rc = list_pids(o, proc);
+  if (rc == 0)
+    rc = best_reset(o);
+  if (rc != 0)
+    return rc;
+  struct job j = {.o = o, .procfd = dirfd(proc), .units = o->npids};
+  atomic_init(&j.next, 0);
+  atomic_init(&j.left, need);
+  atomic_init(&j.err, 0);
+  j.unit = scan_pid;
+  rc = job_run(&j);
+  /* On error, unknown slots stay unknown: searched again next call. */
+  scan_apply(o, rc == 0 && atomic_load(&j.left) > 0);
+  return rc;
 }
 
 /* ---- process details ----------------------------------------------------- */
@@ -517,10 +710,10 @@ static ssize_t read_head(int procfd, const char *rel, char *buf, size_t cap) {
 static int pwbuf_grow(struct hl_owners *o) {
   size_t len = o->pwbuf_len ? 2 * o->pwbuf_len : 1024;
   if (len > PWBUF_MAX)
-    return -ERANGE;
+    return ERANGE;
   char *b = realloc(o->pwbuf, len);
   if (b == NULL)
-    return -ENOMEM;
+    return ENOMEM;
   o->pwbuf = b;
   o->pwbuf_len = len;
   return 0;
@@ -555,7 +748,7 @@ static void user_name(struct hl_owners *o, uint32_t uid, char *out) {
 
 static void read_comm(int procfd, struct hl_proc_info *pi) {
   char rel[40];
-  rel_path(rel, pi->pid, "/comm", -1);
+  pid_path(rel, pi->pid, "/comm");
   char buf[sizeof(pi->comm)];
   ssize_t n = read_head(procfd, rel, buf, sizeof(buf));
   if (n <= 0)
@@ -571,7 +764,7 @@ static void read_comm(int procfd, struct hl_proc_info *pi) {
 
 static void read_uid(struct hl_owners *o, int procfd, struct hl_proc_info *pi) {
   char rel[40];
-  rel_path(rel, pi->pid, "/status", -1);
+  pid_path(rel, pi->pid, "/status");
   char buf[STATUS_MAX];
   ssize_t n = read_head(procfd, rel, buf, sizeof(buf));
   if (n <= 0 || hl_owners_parse_status_uid(buf, (size_t)n, &pi->uid) != 0)
@@ -587,56 +780,77 @@ static int read_cmdline(struct hl_owners *o, int procfd,
   ssize_t n = -ENOMEM;
   if (o->cmdbuf != NULL) {
     char rel[40];
-    rel_path(rel, pi->pid, "/cmdline", -1);
+    pid_path(rel, pi->pid, "/cmdline");
     n = read_head(procfd, rel, o->cmdbuf, CMDLINE_MAX);
   }
   pi->cmdline = hl_owners_join_cmdline(o->cmdbuf, n > 0 ? (size_t)n : 0);
   return pi->cmdline != NULL ? 0 : -ENOMEM;
 }
 
-/* Adds an entry for @pid to procs (reading details if @details). */
-static int procs_add(struct hl_owners *o, int procfd, int pid, bool details) {
+/*
+ * Takes over last call's details of @pid if its process was confirmed by
+ * validation (so it is the same process) and they are recent enough.
+ */
+static bool take_old(struct hl_owners *o, struct proc_ent *pe, bool details) {
+  uint32_t k = 0;
+  if (!idx_find(&o->oldprocs.ix, (uint64_t)pe->info.pid, &k) ||
+      k >= o->oldprocs.n)
+    return false;
+  struct proc_ent *old = &o->oldprocs.p[k];
+  if (!old->alive || old->info.cmdline == NULL)
+    return false;
+  if (details && (old->read_at == 0 ||
+                  (int)(o->calls - old->read_at) >= (int)o->retry_every))
+    return false;
+  pe->info = old->info;
+  pe->read_at = old->read_at;
+  old->info.cmdline = NULL;
+  return true;
+}
+
+/* Adds an entry for @pid to procs; its index goes to *@pos. */
+static int procs_add(struct hl_owners *o, int procfd, int pid, bool details,
+                     uint32_t *pos) {
   struct procs *ps = &o->procs;
   if (ps->n == ps->cap) {
     size_t cap = ps->cap ? 2 * ps->cap : 16;
-    struct hl_proc_info *p = realloc(ps->p, cap * sizeof(*p));
+    struct proc_ent *p = realloc(ps->p, cap * sizeof(*p));
     if (p == NULL)
       return -ENOMEM;
     ps->p = p;
     ps->cap = cap;
   }
-  struct hl_proc_info *pi = &ps->p[ps->n];
-  *pi = (struct hl_proc_info){.pid = pid, .uid = HL_OWNERS_NO_UID};
-  if (details) {
-    read_comm(procfd, pi);
-    read_uid(o, procfd, pi);
-    if (read_cmdline(o, procfd, pi) != 0)
-      return -ENOMEM;
-  } else {
-    pi->cmdline = hl_owners_join_cmdline("", 0);
-    if (pi->cmdline == NULL)
-      return -ENOMEM;
+  struct proc_ent *pe = &ps->p[ps->n];
+  *pe = (struct proc_ent){.info = {.pid = pid, .uid = HL_OWNERS_NO_UID}};
+  if (!take_old(o, pe, details)) {
+    if (details) {
+      read_comm(procfd, &pe->info);
+      read_uid(o, procfd, &pe->info);
+      pe->read_at = o->calls;
+      if (read_cmdline(o, procfd, &pe->info) != 0)
+        return -ENOMEM;
+    } else {
+      pe->info.cmdline = hl_owners_join_cmdline("", 0);
+      if (pe->info.cmdline == NULL)
+        return -ENOMEM;
+    }
   }
-  ps->n++;
+  *pos = (uint32_t)ps->n++;
   return 0;
 }
 
 static int fill_procs(struct hl_owners *o, int procfd, bool details) {
   int rc = idx_reset(&o->procs.ix, o->cur.n);
-  for (size_t i = 0; rc == 0 && i < o->cur.n; i++) {
+  for (size_t i = 0; i < o->cur.n; i++) {
     struct slot *s = &o->cur.s[i];
-    if (s->state != SLOT_OWNED)
-      continue;
-    uint32_t pos = (uint32_t)o->procs.n;
-    if (idx_find(&o->procs.ix, (uint64_t)s->pid, &pos)) {
-      s->proc = pos;
-      continue;
+    uint32_t pos = NONE;
+    if (rc == 0 && s->state == SLOT_OWNED &&
+        !idx_find(&o->procs.ix, (uint64_t)s->pid, &pos)) {
+      rc = procs_add(o, procfd, s->pid, details, &pos);
+      if (rc == 0)
+        idx_add(&o->procs.ix, (uint64_t)s->pid, &pos);
     }
-    rc = procs_add(o, procfd, s->pid, details);
-    if (rc == 0) {
-      idx_add(&o->procs.ix, (uint64_t)s->pid, &pos);
-      s->proc = pos;
-    }
+    s->proc = rc == 0 ? pos : NONE;
   }
   return rc;
 }
@@ -653,26 +867,38 @@ static void forget_owners(struct table *t) {
   }
 }
 
-static void count_unresolved(struct hl_owners *o) {
+/* Starts a call: last call's processes become the old generation. */
+static void begin_call(struct hl_owners *o) {
+  o->calls++;
+  if (o->calls == 0)
+    o->calls = 1; /* 0 means "never" in read_at */
+  o->stats = (struct hl_owners_stats){0};
+  procs_clear(&o->oldprocs);
+  struct procs t = o->oldprocs;
+  o->oldprocs = o->procs;
+  o->procs = t;
+}
+
+/* Ends a call: old details not taken over are freed; counts the misses. */
+static int end_call(struct hl_owners *o, int rc) {
+  procs_clear(&o->oldprocs);
   for (size_t i = 0; i < o->cur.n; i++)
-    if (o->cur.s[i].proc == NO_PROC)
+    if (o->cur.s[i].state != SLOT_OWNED || o->cur.s[i].proc == NONE)
       o->stats.unresolved++;
+  return rc;
 }
 
 int hl_owners_resolve(struct hl_owners *o, const uint64_t *inodes, size_t n,
                       bool want_details) {
-  o->calls++;
-  o->stats = (struct hl_owners_stats){0};
-  procs_clear(&o->procs);
+  begin_call(o);
   int rc = table_rebuild(o, inodes, n);
   if (rc != 0)
-    return rc;
+    return end_call(o, rc);
   DIR *proc = opendir(o->proc_root);
   if (proc == NULL) {
     rc = -errno;
     forget_owners(&o->cur);
-    count_unresolved(o);
-    return rc;
+    return end_call(o, rc);
   }
   validate_cached(o, dirfd(proc));
   unsigned need = prepare_search(o);
@@ -680,8 +906,7 @@ int hl_owners_resolve(struct hl_owners *o, const uint64_t *inodes, size_t n,
     rc = scan(o, proc, need);
   int drc = fill_procs(o, dirfd(proc), want_details);
   closedir(proc);
-  count_unresolved(o);
-  return rc != 0 ? rc : drc;
+  return end_call(o, rc != 0 ? rc : drc);
 }
 
 const struct hl_proc_info *hl_owners_get(const struct hl_owners *o,
@@ -695,7 +920,7 @@ const struct hl_proc_info *hl_owners_get(const struct hl_owners *o,
     return NULL;
   if (fd != NULL)
     *fd = s->fd;
-  return &o->procs.p[s->proc];
+  return &o->procs.p[s->proc].info;
 }
 
 struct hl_owners_stats hl_owners_last_stats(const struct hl_owners *o) {

@@ -33,8 +33,9 @@
  *           final NUL is dropped); "" for kernel threads. At most the first
  *           64 KiB of the file are used. Never NULL. Owned.
  *
- * Without want_details, or when a file cannot be read (the process just
- * exited), @comm, @user and @cmdline are "" and @uid is HL_OWNERS_NO_UID.
+ * When a file cannot be read (the process just exited), or without
+ * want_details for a process whose details were never read, @comm, @user
+ * and @cmdline are "" and @uid is HL_OWNERS_NO_UID.
  */
 /** HL_OWNERS_NO_UID - struct hl_proc_info.uid when the uid is unknown. */
 #define HL_OWNERS_NO_UID UINT32_MAX
@@ -67,10 +68,21 @@ struct hl_owners;
  * hl_owners_new() - make an owner cache.
  * @proc_root: "/proc" or a fixture tree (copied).
  * @retry_every: look for owners that could not be found again only on every
- *               Nth call (1 = every call; 0 is taken as 1).
+ *               Nth call (1 = every call; 0 is taken as 1). Also how many
+ *               calls the details of a process are kept while one of its
+ *               cached fds keeps confirming it is the same process (a
+ *               process found by a scan always has its details read).
  * Return: the cache or NULL on ENOMEM. Free with hl_owners_free().
  */
 struct hl_owners *hl_owners_new(const char *proc_root, unsigned retry_every);
+
+/**
+ * hl_owners_set_threads() - how many threads validate and scan.
+ * @o: cache. @threads: 0 (the default) for one per CPU the process may run
+ * on, used only when there are enough processes to share (64 a thread);
+ * 1 for no threads; more to force that many (at most 16).
+ */
+void hl_owners_set_threads(struct hl_owners *o, unsigned threads);
 
 /** hl_owners_free() - release the cache; accepts NULL. */
 void hl_owners_free(struct hl_owners *o);
@@ -78,7 +90,8 @@ void hl_owners_free(struct hl_owners *o);
 /**
  * hl_owners_resolve() - find the owners of @inodes.
  * @o: cache. @inodes: socket inodes (0 entries are ignored). @n: count.
- * @want_details: also read comm, cmdline, uid and user of each owner.
+ * @want_details: also read comm, cmdline, uid and user of each owner
+ * (without it, details already known from an earlier call are kept).
  *
  * Cache entries of inodes no longer passed are dropped. Of several
  * processes holding the same socket (forked workers) the lowest pid is

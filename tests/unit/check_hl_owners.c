@@ -2,16 +2,18 @@
 /*
  * Unit tests for shared/hl_owners. The pure parsers run on exact-size heap
  * copies (ASan reports any read past the length). hl_owners_resolve() runs
- * on the fixture tree tests/fixtures/owners/basic/ (pids with fd symlinks to
- * "socket:[N]" strings, a kernel thread, forked workers sharing a socket,
- * hostile names, non-numeric dirs), on trees built at test time in a temp
- * dir when a test must change them between calls (owner moved, fd dir
- * unreadable or gone, retry schedule), and on the real /proc with a socket
- * the test process itself listens on.
+ * on the fixture tree tests/fixtures/owners/basic/ (a kernel thread, forked
+ * workers sharing a socket, hostile names, non-numeric dirs), copied to a
+ * temp dir with its fd symlinks to "socket:[N]" strings made from
+ * basic.links (make dist would dereference, and choke on, dangling links);
+ * on trees built in code when a test must change them between calls (owner
+ * moved, fd dir unreadable or gone, retry schedule); and on the real /proc
+ * with a socket the test process itself listens on.
  */
 #include "check_suites.h"
 #include "hl_owners.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -64,8 +66,7 @@ START_TEST(test_parse_link) {
   char *buf = hl_test_dup_exact(c->in, len);
   uint64_t inode = 777;
   int rc = hl_owners_parse_link(buf, len, &inode);
-  ck_assert_msg(rc == c->rc, "%s (%zu): rc %d, want %d", c->in, len, rc,
-                c->rc);
+  ck_assert_msg(rc == c->rc, "%s (%zu): rc %d, want %d", c->in, len, rc, c->rc);
   ck_assert_uint_eq(inode, rc == 0 ? c->inode : 777);
   free(buf);
 }
@@ -157,11 +158,124 @@ START_TEST(test_status_uid_null) {
 }
 END_TEST
 
+/* ---- fixture trees are copied to a temp dir ---- */
+
+struct tree {
+  char root[64];
+};
+
+static void tree_init(struct tree *t) {
+  snprintf(t->root, sizeof(t->root), "/tmp/hl_owners.XXXXXX");
+  ck_assert_ptr_nonnull(mkdtemp(t->root));
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag,
+                    struct FTW *ftw) {
+  (void)sb;
+  (void)flag;
+  (void)ftw;
+  return remove(path);
+}
+
+static void tree_free(struct tree *t) {
+  nftw(t->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void tree_path(const struct tree *t, char *out, size_t size, int pid,
+                      const char *rest) {
+  int n = snprintf(out, size, "%s/%d%s", t->root, pid, rest);
+  ck_assert(n > 0 && (size_t)n < size);
+}
+
+/* mkdir -p of the parent directories of @path. */
+static void make_parents(const char *path) {
+  char dir[PATH_MAX];
+  ck_assert_uint_lt(strlen(path), sizeof(dir));
+  snprintf(dir, sizeof(dir), "%s", path);
+  for (char *p = strchr(dir + 1, '/'); p != NULL; p = strchr(p + 1, '/')) {
+    *p = '\0';
+    ck_assert(mkdir(dir, 0755) == 0 || errno == EEXIST);
+    *p = '/';
+  }
+}
+
+static void copy_file(const char *from, const char *to) {
+  FILE *in = fopen(from, "rb");
+  ck_assert_msg(in != NULL, "%s: %s", from, strerror(errno));
+  FILE *out = fopen(to, "wb");
+  ck_assert_ptr_nonnull(out);
+  char buf[4096];
+  for (;;) {
+    size_t n = fread(buf, 1, sizeof(buf), in);
+    if (n == 0)
+      break;
+    ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
+  }
+  fclose(in);
+  ck_assert_int_eq(fclose(out), 0);
+}
+
+/* Copies the directories and regular files below @from into @to. */
+static void copy_tree(const char *from, const char *to) {
+  DIR *d = opendir(from);
+  ck_assert_msg(d != NULL, "%s: %s", from, strerror(errno));
+  for (;;) {
+    struct dirent *e = readdir(d);
+    if (e == NULL)
+      break;
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+      continue;
+    char src[PATH_MAX];
+    char dst[PATH_MAX];
+    snprintf(src, sizeof(src), "%s/%s", from, e->d_name);
+    snprintf(dst, sizeof(dst), "%s/%s", to, e->d_name);
+    struct stat sb;
+    ck_assert_int_eq(lstat(src, &sb), 0);
+    if (S_ISDIR(sb.st_mode)) {
+      ck_assert_int_eq(mkdir(dst, 0755), 0);
+      copy_tree(src, dst);
+    } else if (S_ISREG(sb.st_mode)) {
+      copy_file(src, dst);
+    }
+  }
+  closedir(d);
+}
+
+/* Makes the symlinks listed in @links ("<path> <target>" lines) in @root. */
+static void make_links(const char *links, const char *root) {
+  FILE *f = fopen(links, "r");
+  ck_assert_msg(f != NULL, "%s: %s", links, strerror(errno));
+  char line[512];
+  while (fgets(line, sizeof(line), f) != NULL) {
+    line[strcspn(line, "\n")] = '\0';
+    char *sp = strchr(line, ' ');
+    if (line[0] == '#' || sp == NULL)
+      continue;
+    *sp = '\0';
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/%s", root, line);
+    make_parents(path);
+    ck_assert_msg(symlink(sp + 1, path) == 0, "%s: %s", path, strerror(errno));
+  }
+  fclose(f);
+}
+
+/* A temp copy of fixture tree owners/<name>, with owners/<name>.links. */
+static void tree_fixture(struct tree *t, const char *name) {
+  tree_init(t);
+  char rel[64];
+  char src[PATH_MAX];
+  snprintf(rel, sizeof(rel), "owners/%s", name);
+  copy_tree(hl_test_fixture_path(src, sizeof(src), rel), t->root);
+  snprintf(rel, sizeof(rel), "owners/%s.links", name);
+  make_links(hl_test_fixture_path(src, sizeof(src), rel), t->root);
+}
+
 /* ---- resolve on the fixture tree ---- */
 
 /* Every inode the fixture knows about, plus ones nobody holds. */
-static const uint64_t basic_inodes[] = {1001, 2002,  3003, 30031, 4004, 5005,
-                                        6006, 8008,  9009, 7007,  12,   1};
+static const uint64_t basic_inodes[] = {1001, 2002, 3003, 30031, 4004, 5005,
+                                        6006, 8008, 9009, 7007,  12,   1};
 
 static const struct owner_case {
   uint64_t inode;
@@ -197,10 +311,10 @@ static const struct owner_case {
     {1, 0, -1, NULL, NULL, 0, NULL},
 };
 
-static struct hl_owners *basic_owners(unsigned retry_every) {
-  char root[PATH_MAX];
-  hl_test_fixture_path(root, sizeof(root), "owners/basic");
-  struct hl_owners *o = hl_owners_new(root, retry_every);
+/* The fixture tree "basic" in @t, and a cache on it. */
+static struct hl_owners *basic_owners(struct tree *t, unsigned retry_every) {
+  tree_fixture(t, "basic");
+  struct hl_owners *o = hl_owners_new(t->root, retry_every);
   ck_assert_ptr_nonnull(o);
   return o;
 }
@@ -221,16 +335,17 @@ static void expected_user(uint32_t uid, const char *fixture, char *out,
 
 START_TEST(test_resolve_basic) {
   const struct owner_case *c = &owner_cases[_i];
-  struct hl_owners *o = basic_owners(1);
-  ck_assert_int_eq(hl_owners_resolve(o, basic_inodes, ARRAY_SIZE(basic_inodes),
-                                     true),
-                   0);
+  struct tree t;
+  struct hl_owners *o = basic_owners(&t, 1);
+  ck_assert_int_eq(
+      hl_owners_resolve(o, basic_inodes, ARRAY_SIZE(basic_inodes), true), 0);
   int fd = 42;
   const struct hl_proc_info *pi = hl_owners_get(o, c->inode, &fd);
   if (c->pid == 0) {
     ck_assert_ptr_null(pi);
     ck_assert_int_eq(fd, -1);
     hl_owners_free(o);
+    tree_free(&t);
     return;
   }
   ck_assert_msg(pi != NULL, "inode %llu: no owner",
@@ -245,11 +360,13 @@ START_TEST(test_resolve_basic) {
   ck_assert_ptr_nonnull(pi->cmdline);
   ck_assert_str_eq(pi->cmdline, c->cmdline);
   hl_owners_free(o);
+  tree_free(&t);
 }
 END_TEST
 
 START_TEST(test_resolve_basic_stats) {
-  struct hl_owners *o = basic_owners(5);
+  struct tree t;
+  struct hl_owners *o = basic_owners(&t, 5);
   size_t n = ARRAY_SIZE(basic_inodes);
   ck_assert_int_eq(hl_owners_resolve(o, basic_inodes, n, true), 0);
   struct hl_owners_stats st = hl_owners_last_stats(o);
@@ -269,11 +386,13 @@ START_TEST(test_resolve_basic_stats) {
   ck_assert_uint_eq(st.unresolved, 3);
   ck_assert_int_eq(hl_owners_get(o, 4004, NULL)->pid, 999);
   hl_owners_free(o);
+  tree_free(&t);
 }
 END_TEST
 
 START_TEST(test_resolve_stops_early) {
-  struct hl_owners *o = basic_owners(1);
+  struct tree t;
+  struct hl_owners *o = basic_owners(&t, 1);
   const uint64_t want[] = {1001}; /* pid 1 is the first pid listed */
   ck_assert_int_eq(hl_owners_resolve(o, want, 1, false), 0);
   struct hl_owners_stats st = hl_owners_last_stats(o);
@@ -281,14 +400,15 @@ START_TEST(test_resolve_stops_early) {
   ck_assert_uint_le(st.readlinks, 4); /* stops at fd 7, in readdir order */
   ck_assert_uint_eq(st.unresolved, 0);
   hl_owners_free(o);
+  tree_free(&t);
 }
 END_TEST
 
 START_TEST(test_resolve_no_details) {
-  struct hl_owners *o = basic_owners(5);
-  ck_assert_int_eq(hl_owners_resolve(o, basic_inodes, ARRAY_SIZE(basic_inodes),
-                                     false),
-                   0);
+  struct tree t;
+  struct hl_owners *o = basic_owners(&t, 5);
+  ck_assert_int_eq(
+      hl_owners_resolve(o, basic_inodes, ARRAY_SIZE(basic_inodes), false), 0);
   int fd = -1;
   const struct hl_proc_info *pi = hl_owners_get(o, 2002, &fd);
   ck_assert_ptr_nonnull(pi);
@@ -299,18 +419,19 @@ START_TEST(test_resolve_no_details) {
   ck_assert_str_eq(pi->cmdline, "");
   ck_assert_uint_eq(pi->uid, HL_OWNERS_NO_UID);
   /* and details on the next call, from the cache */
-  ck_assert_int_eq(hl_owners_resolve(o, basic_inodes, ARRAY_SIZE(basic_inodes),
-                                     true),
-                   0);
+  ck_assert_int_eq(
+      hl_owners_resolve(o, basic_inodes, ARRAY_SIZE(basic_inodes), true), 0);
   pi = hl_owners_get(o, 2002, NULL);
   ck_assert_str_eq(pi->comm, "sshd");
   ck_assert_uint_eq(hl_owners_last_stats(o).scanned_pids, 0);
   hl_owners_free(o);
+  tree_free(&t);
 }
 END_TEST
 
 START_TEST(test_resolve_inputs) {
-  struct hl_owners *o = basic_owners(0);
+  struct tree t;
+  struct hl_owners *o = basic_owners(&t, 0);
   /* zeros are ignored, duplicates count once */
   const uint64_t want[] = {0, 2002, 2002, 0, 7007};
   ck_assert_ptr_null(hl_owners_get(o, 2002, NULL)); /* before any resolve */
@@ -324,6 +445,7 @@ START_TEST(test_resolve_inputs) {
   ck_assert_uint_eq(st.scanned_pids + st.readlinks + st.unresolved, 0);
   ck_assert_ptr_null(hl_owners_get(o, 2002, NULL));
   hl_owners_free(o);
+  tree_free(&t);
   hl_owners_free(NULL);
 }
 END_TEST
@@ -341,34 +463,45 @@ START_TEST(test_resolve_no_root) {
 }
 END_TEST
 
+/* The same answers and work counts with forced worker threads. */
+START_TEST(test_resolve_threads) {
+  static const unsigned threads[] = {1, 2, 4, 16};
+  struct tree t;
+  struct hl_owners *o = basic_owners(&t, 5);
+  hl_owners_set_threads(o, threads[_i]);
+  size_t n = ARRAY_SIZE(basic_inodes);
+  for (int call = 0; call < 2; call++) {
+    ck_assert_int_eq(hl_owners_resolve(o, basic_inodes, n, true), 0);
+    for (int k = 0; k < ARRAY_SIZE(owner_cases); k++) {
+      const struct owner_case *c = &owner_cases[k];
+      int fd = -1;
+      const struct hl_proc_info *pi = hl_owners_get(o, c->inode, &fd);
+      ck_assert_int_eq(pi != NULL ? pi->pid : 0, c->pid);
+      ck_assert_int_eq(fd, c->fd);
+      if (pi != NULL)
+        ck_assert_str_eq(pi->cmdline, c->cmdline);
+    }
+    struct hl_owners_stats st = hl_owners_last_stats(o);
+    ck_assert_uint_eq(st.scanned_pids, call == 0 ? 11 : 0);
+    ck_assert_uint_eq(st.readlinks, call == 0 ? 28 : 9);
+    ck_assert_uint_eq(st.validated, call == 0 ? 0 : 9);
+    ck_assert_uint_eq(st.unresolved, 3);
+  }
+  /* an early stop must still give the lowest pid */
+  const uint64_t want[] = {4004, 3003};
+  struct hl_owners *o2 = hl_owners_new(t.root, 5);
+  hl_owners_set_threads(o2, threads[_i]);
+  ck_assert_int_eq(hl_owners_resolve(o2, want, 2, false), 0);
+  ck_assert_int_eq(hl_owners_get(o2, 4004, NULL)->pid, 999);
+  ck_assert_int_eq(hl_owners_get(o2, 3003, NULL)->pid, 4300);
+  ck_assert_uint_lt(hl_owners_last_stats(o2).scanned_pids, 11);
+  hl_owners_free(o2);
+  hl_owners_free(o);
+  tree_free(&t);
+}
+END_TEST
+
 /* ---- trees built at test time ---- */
-
-struct tree {
-  char root[64];
-};
-
-static void tree_init(struct tree *t) {
-  snprintf(t->root, sizeof(t->root), "/tmp/hl_owners.XXXXXX");
-  ck_assert_ptr_nonnull(mkdtemp(t->root));
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag,
-                    struct FTW *ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
-static void tree_free(struct tree *t) {
-  nftw(t->root, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void tree_path(const struct tree *t, char *out, size_t size, int pid,
-                      const char *rest) {
-  int n = snprintf(out, size, "%s/%d%s", t->root, pid, rest);
-  ck_assert(n > 0 && (size_t)n < size);
-}
 
 /* <pid>/{comm,cmdline,status} and an empty <pid>/fd. */
 static void tree_pid(const struct tree *t, int pid, const char *comm) {
@@ -515,6 +648,58 @@ START_TEST(test_revalidate_moved) {
 }
 END_TEST
 
+/* Rewrites <pid>/comm. */
+static void tree_comm(const struct tree *t, int pid, const char *comm) {
+  char p[PATH_MAX];
+  tree_path(t, p, sizeof(p), pid, "/comm");
+  FILE *f = fopen(p, "w");
+  ck_assert_ptr_nonnull(f);
+  fputs(comm, f);
+  fclose(f);
+}
+
+static const char *owner_comm(const struct hl_owners *o, uint64_t inode) {
+  const struct hl_proc_info *pi = hl_owners_get(o, inode, NULL);
+  ck_assert_ptr_nonnull(pi);
+  return pi->comm;
+}
+
+START_TEST(test_details_refresh) {
+  struct tree t;
+  tree_init(&t);
+  tree_pid(&t, 10, "one\n");
+  tree_fd(&t, 10, 3, 111);
+  struct hl_owners *o = hl_owners_new(t.root, 3);
+  const uint64_t want[] = {111};
+  ck_assert_int_eq(hl_owners_resolve(o, want, 1, true), 0);
+  ck_assert_str_eq(owner_comm(o, 111), "one");
+  /* a confirmed process keeps its details for retry_every calls */
+  tree_comm(&t, 10, "two\n");
+  ck_assert_int_eq(hl_owners_resolve(o, want, 1, true), 0);
+  ck_assert_str_eq(owner_comm(o, 111), "one");
+  ck_assert_int_eq(hl_owners_resolve(o, want, 1, false), 0);
+  ck_assert_str_eq(owner_comm(o, 111), "one"); /* kept without details */
+  ck_assert_int_eq(hl_owners_resolve(o, want, 1, true), 0);
+  ck_assert_str_eq(owner_comm(o, 111), "two");
+  ck_assert_uint_eq(hl_owners_last_stats(o).validated, 1);
+  /* with retry_every 1, every call reads them */
+  struct hl_owners *o1 = hl_owners_new(t.root, 1);
+  ck_assert_int_eq(hl_owners_resolve(o1, want, 1, true), 0);
+  tree_comm(&t, 10, "three\n");
+  ck_assert_int_eq(hl_owners_resolve(o1, want, 1, true), 0);
+  ck_assert_str_eq(owner_comm(o1, 111), "three");
+  hl_owners_free(o1);
+  /* the pid holds the socket on another fd: maybe another process now */
+  tree_fd(&t, 10, 3, 999);
+  tree_fd(&t, 10, 4, 111);
+  ck_assert_int_eq(hl_owners_resolve(o, want, 1, true), 0);
+  ck_assert_uint_eq(hl_owners_last_stats(o).scanned_pids, 1);
+  ck_assert_str_eq(owner_comm(o, 111), "three");
+  hl_owners_free(o);
+  tree_free(&t);
+}
+END_TEST
+
 START_TEST(test_cache_drops) {
   struct tree t;
   tree_init(&t);
@@ -597,6 +782,7 @@ START_TEST(test_live_self) {
   const uint64_t want[] = {(uint64_t)sb.st_ino};
 
   struct hl_owners *o = hl_owners_new("/proc", 5);
+  hl_owners_set_threads(o, (unsigned)_i); /* 0 (auto), 1, 2 */
   ck_assert_int_eq(hl_owners_resolve(o, want, 1, true), 0);
   int fd = -1;
   const struct hl_proc_info *pi = hl_owners_get(o, want[0], &fd);
@@ -648,6 +834,7 @@ Suite *hl_owners_suite(void) {
   tcase_add_test(tc, test_resolve_no_details);
   tcase_add_test(tc, test_resolve_inputs);
   tcase_add_test(tc, test_resolve_no_root);
+  tcase_add_loop_test(tc, test_resolve_threads, 0, 4);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("cache");
@@ -655,12 +842,13 @@ Suite *hl_owners_suite(void) {
   tcase_add_test(tc, test_retry_new_inode_scans);
   tcase_add_test(tc, test_retry_zero_is_one);
   tcase_add_test(tc, test_revalidate_moved);
+  tcase_add_test(tc, test_details_refresh);
   tcase_add_test(tc, test_cache_drops);
   tcase_add_test(tc, test_unreadable_fd_dirs);
   suite_add_tcase(s, tc);
 
   tc = tcase_create("live");
-  tcase_add_test(tc, test_live_self);
+  tcase_add_loop_test(tc, test_live_self, 0, 3);
   tcase_set_timeout(tc, 30);
   suite_add_tcase(s, tc);
   return s;
