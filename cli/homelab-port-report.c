@@ -677,6 +677,18 @@ static int probe_port(const struct cli *c) {
   return rc == 1 ? EXIT_IN_USE : EXIT_FREE_OK;
 }
 
+/* The socket table holds listening TCP and unconnected UDP sockets only; a
+ * connected UDP socket or a TCP socket bound but not (yet) listening still
+ * holds the port. On the live system a bind probe finds those. */
+static bool bound_elsewhere(const struct cli *c) {
+  if (strcmp(c->proc_root, "/proc") != 0)
+    return false; /* a fixture tree says nothing about this machine */
+  int rc = probe_bind(c, c->host_set ? c->host_family : AF_INET);
+  if (rc == 0 && !c->host_set)
+    rc = probe_bind(c, AF_INET6);
+  return rc == 1;
+}
+
 static int run_check(const struct cli *c) {
   struct hl_port_report rep = {0};
   char err[256];
@@ -698,10 +710,18 @@ static int run_check(const struct cli *c) {
       printf("%s in use by %s\n", endpoint(r, ep, sizeof(ep)),
              owner_desc(r, who, sizeof(who)));
   }
-  char what[96];
-  if (hits == 0 && !c->quiet)
-    printf("%s is free\n", check_target(c, what, sizeof(what)));
   hl_port_report_free(&rep);
+  char what[96];
+  check_target(c, what, sizeof(what));
+  if (hits == 0 && bound_elsewhere(c)) {
+    if (!c->quiet)
+      printf("%s in use by a bound socket that is not listening "
+             "(owner unknown)\n",
+             what);
+    return EXIT_IN_USE;
+  }
+  if (hits == 0 && !c->quiet)
+    printf("%s is free\n", what);
   return hits != 0 ? EXIT_IN_USE : EXIT_FREE_OK;
 }
 

@@ -459,7 +459,9 @@ static void ports_notify_finding(const struct hl_sock *key,
   snprintf(port, sizeof(port), "%u", key->port);
   if (r != NULL && r->pid > 0)
     snprintf(pid, sizeof(pid), "%d", r->pid);
-  const char *proc = r && r->process ? r->process : "unknown process";
+  const char *proc = r && !r->has_socket ? "published, no host socket"
+                     : r && r->process   ? r->process
+                                         : "unknown process";
   const char *ctr = r ? r->ctr_name : NULL;
   struct hl_kv kv[] = {
       {"proto", ports_proto(key->proto)},
@@ -530,10 +532,17 @@ static void ports_findings_update(struct ports_target *t,
   for (size_t i = 0; i < rep->n; i++)
     now[i] = (struct ports_now){{rep->r[i].s, rep->r[i].findings}, &rep->r[i]};
   qsort(now, rep->n, sizeof(*now), ports_now_cmp);
+  size_t n = 0; /* SO_REUSEPORT sockets share a key: one entry, all findings */
+  for (size_t i = 0; i < rep->n; i++) {
+    if (n > 0 && ports_key_cmp(&now[n - 1].seen.key, &now[i].seen.key) == 0)
+      now[n - 1].seen.findings |= now[i].seen.findings;
+    else
+      now[n++] = now[i];
+  }
   size_t a = 0, b = 0, nkeep = 0;
-  while (a < t->nseen || b < rep->n) {
+  while (a < t->nseen || b < n) {
     int c = a == t->nseen ? 1
-            : b == rep->n ? -1
+            : b == n      ? -1
                           : ports_key_cmp(&t->seen[a].key, &now[b].seen.key);
     const struct ports_seen *o = c <= 0 ? &t->seen[a++] : NULL;
     const struct ports_now *s = c >= 0 ? &now[b++] : NULL;

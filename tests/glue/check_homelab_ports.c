@@ -1378,8 +1378,8 @@ START_TEST(test_docker_containers) {
   assert_meta(i, "container", "web");
   i = notif_one(NOTIF_WARNING, "udp-5300", "unexpected");
   ck_assert_str_eq(mock_notification(i)->message,
-                   "Host mockhost: udp 0.0.0.0:5300 (unknown process, "
-                   "container dns) is not allowed by the port policy");
+                   "Host mockhost: udp 0.0.0.0:5300 (published, no host "
+                   "socket, container dns) is not allowed by the port policy");
   assert_meta(i, "container", "dns");
   char jpath[PATH_MAX];
   yajl_val root =

@@ -463,3 +463,32 @@ require_homelab_host() {
   fail "homelab_host plugin built" "no $HL_PLUGINDIR/homelab_host.so; run make first"
   return 1
 }
+
+# --- checks printed by helper scripts ------------------------------------------
+
+# check_lines CMD...: run CMD, which prints one line per check, "ok <what>"
+# or "bad <what>: <reason>" (check_values.py, ports_check.py), and record
+# each as a pass or fail. Other lines are shown as notes. A CMD that prints
+# no check line at all counts as one failure.
+check_lines() {
+  local out line what n=0 rc=0
+  out=$("$@" 2>&1) || rc=$?
+  while IFS= read -r line; do
+    case $line in
+    "ok "*)
+      pass "${line#ok }"
+      n=$((n + 1))
+      ;;
+    "bad "*)
+      what=${line#bad }
+      fail "${what%%: *}" "${what#*: }"
+      n=$((n + 1))
+      ;;
+    "") ;;
+    *) note "$line" ;;
+    esac
+  done <<<"$out"
+  if [[ $n -eq 0 ]]; then
+    fail "${1##*/} ${2##*/} ${3:-}" "printed no check result (exit status $rc)"
+  fi
+}
