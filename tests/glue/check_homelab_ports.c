@@ -1400,6 +1400,25 @@ END_TEST
 
 /* Regression tests for bugs these glue tests found in homelab_ports.c. */
 
+START_TEST(test_bug_reuseport_twins) {
+  /* Two SO_REUSEPORT sockets on udp 127.0.0.1:8009 share one finding state:
+   * one WARNING while any is open, none when one of them closes, one OKAY
+   * when the last closes. */
+  tmp_copy();
+  tmp_put("net/udp", "udp.reuseport_twins");
+  configure_ok(TMP QUIET "AllowPort \"udp\" 53\nAllowPort \"tcp\" 1 \n");
+  ck_assert_int_eq(read_once(), 0);
+  notif_one(NOTIF_WARNING, "udp-8009", "unexpected");
+  tmp_put("net/udp", "udp.reuseport_one");
+  ck_assert_int_eq(read_once(), 0);
+  ck_assert_uint_eq(notif_count(0, "udp-8009", NULL), 0);
+  tmp_restore("net/udp");
+  ck_assert_int_eq(read_once(), 0);
+  size_t i = notif_one(NOTIF_OKAY, "udp-8009", "unexpected");
+  ck_assert_ptr_nonnull(strstr(mock_notification(i)->message, "is closed"));
+}
+END_TEST
+
 START_TEST(test_bug_cleared_is_closed) {
   /* A finding that clears while the listener stays open is announced as
    * "is closed": ports_findings_update() only keeps flagged records, so the
@@ -1529,6 +1548,7 @@ static Suite *homelab_ports_suite(void) {
   tc = tcase_create("fixed_bugs");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, test_bug_cleared_is_closed);
+  tcase_add_test(tc, test_bug_reuseport_twins);
   tcase_add_test(tc, test_bug_owner_found_later_is_closed);
   tcase_add_test(tc, test_bug_listing_message);
   tcase_add_loop_test(tc, test_bug_accepted_config, 0, NCASES(bug_bad_configs));
