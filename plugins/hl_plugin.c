@@ -182,3 +182,25 @@ int hl_cf_check_limits(const char *plugin, const char *what,
   }
   return 0;
 }
+
+bool hl_single_begin(const char *plugin, struct hl_single *st) {
+  if (st->seen) {
+    ERROR("%s: only one <Plugin %s> block is allowed", plugin, plugin);
+    st->bad = true;
+    return false;
+  }
+  st->seen = true;
+  return true;
+}
+
+int hl_single_init(const char *plugin, struct hl_single *st,
+                   int (*config)(oconfig_item_t *)) {
+  if (!st->seen)
+    config(&(oconfig_item_t){.key = "Plugin"});
+  if (st->bad) {
+    ERROR("%s: configuration rejected; plugin disabled (see errors above)",
+          plugin);
+    return -1;
+  }
+  return 0;
+}

@@ -125,6 +125,37 @@ struct hl_watch {
 /** hl_watch_init() - limits off, hysteresis @hyst, state unknown. */
 void hl_watch_init(struct hl_watch *w, double hyst);
 
+/* ---- one <Plugin> block, defaults without one --------------------------- */
+
+/**
+ * struct hl_single - config state of a plugin that takes one <Plugin> block
+ * and applies its defaults when there is none. Written while collectd reads
+ * the config, only read from init on.
+ * @seen: a block was given. @bad: the config was rejected.
+ *
+ * A rejected config is reported by init, not by the config callback: a
+ * failing config callback makes collectd exit, a failing init callback only
+ * unloads this plugin, so the daemon keeps running with its other plugins.
+ */
+struct hl_single {
+  bool seen;
+  bool bad;
+};
+
+/**
+ * hl_single_begin() - call first in the config callback.
+ * Return: false (logged, state marked bad) for a second block.
+ */
+bool hl_single_begin(const char *plugin, struct hl_single *st);
+
+/**
+ * hl_single_init() - the init callback's body: runs @config on an empty
+ * block when none was seen, then fails (logged) if the config was rejected.
+ * Return: 0 or -1.
+ */
+int hl_single_init(const char *plugin, struct hl_single *st,
+                   int (*config)(oconfig_item_t *));
+
 /* ---- config helpers (all log "<plugin>: <Option>: <reason>") --------------
  */
 

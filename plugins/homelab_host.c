@@ -40,8 +40,7 @@
 enum { G_ABS = 1, G_PCT = 2 };
 
 /* Set while parsing the config, read-only from init on. */
-static bool host_block_seen;
-static bool host_config_bad;
+static struct hl_single host_cfg;
 
 struct host_mount {
   char *dir;
@@ -298,20 +297,15 @@ static int host_target_validate(struct host_target *t) {
 
 static int host_register(struct host_target *t);
 
-/* A rejected config is logged here and reported by host_init(): a config
- * callback that fails makes collectd exit, an init callback that fails only
- * unloads this plugin, so the daemon keeps running with its other plugins. */
+/* Always returns 0: a rejected config is reported by init (see struct
+ * hl_single), so the daemon keeps running with its other plugins. */
 static int host_config(oconfig_item_t *ci) {
-  if (host_block_seen) {
-    hl_err("only one <Plugin %s> block is allowed", HL_PLUGIN);
-    host_config_bad = true;
+  if (!hl_single_begin(HL_PLUGIN, &host_cfg))
     return 0;
-  }
-  host_block_seen = true;
   struct host_target *t = host_target_new();
   if (t == NULL) {
     hl_err("out of memory");
-    host_config_bad = true;
+    host_cfg.bad = true;
     return 0;
   }
   int rc = 0;
@@ -324,7 +318,7 @@ static int host_config(oconfig_item_t *ci) {
   else
     host_target_free(t);
   if (rc != 0)
-    host_config_bad = true;
+    host_cfg.bad = true;
   return 0;
 }
 
@@ -646,13 +640,7 @@ static int host_register(struct host_target *t) {
 
 /* Without a <Plugin homelab_host> block the defaults apply. */
 static int host_init(void) {
-  if (!host_block_seen)
-    host_config(&(oconfig_item_t){.key = "Plugin"});
-  if (host_config_bad) {
-    hl_err("configuration rejected; plugin disabled (see errors above)");
-    return -1;
-  }
-  return 0;
+  return hl_single_init(HL_PLUGIN, &host_cfg, host_config);
 }
 
 void module_register(void) {

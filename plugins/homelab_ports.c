@@ -42,8 +42,7 @@
 #include <unistd.h>
 
 /* Set while parsing the config, read-only from init on. */
-static bool ports_block_seen;
-static bool ports_config_bad;
+static struct hl_single ports_cfg;
 
 /* Findings last reported for one listener, to notify once per change. */
 struct ports_seen {
@@ -315,15 +314,11 @@ static struct ports_target *ports_target_new(void) {
 
 static int ports_register(struct ports_target *t);
 
-/* Errors are logged here and reported by ports_init(), which only unloads
- * this plugin; a failing config callback would stop the whole daemon. */
+/* Always returns 0: a rejected config is reported by init (see struct
+ * hl_single), so the daemon keeps running with its other plugins. */
 static int ports_config(oconfig_item_t *ci) {
-  if (ports_block_seen) {
-    hl_err("only one <Plugin %s> block is allowed", HL_PLUGIN);
-    ports_config_bad = true;
+  if (!hl_single_begin(HL_PLUGIN, &ports_cfg))
     return 0;
-  }
-  ports_block_seen = true;
   struct ports_target *t = ports_target_new();
   int rc = t ? 0 : -1;
   for (int i = 0; t && i < ci->children_num && rc == 0; i++)
@@ -335,7 +330,7 @@ static int ports_config(oconfig_item_t *ci) {
   else
     ports_target_free(t);
   if (rc != 0)
-    ports_config_bad = true;
+    ports_cfg.bad = true;
   return 0;
 }
 
@@ -633,13 +628,7 @@ static int ports_register(struct ports_target *t) {
 
 /* Without a <Plugin homelab_ports> block the defaults apply. */
 static int ports_init(void) {
-  if (!ports_block_seen)
-    ports_config(&(oconfig_item_t){.key = "Plugin"});
-  if (ports_config_bad) {
-    hl_err("configuration rejected; plugin disabled (see errors above)");
-    return -1;
-  }
-  return 0;
+  return hl_single_init(HL_PLUGIN, &ports_cfg, ports_config);
 }
 
 void module_register(void) {

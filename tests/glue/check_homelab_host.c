@@ -127,8 +127,7 @@ static void tmp_remove_all(void) {
 /* ---- plugin driving ------------------------------------------------------ */
 
 static void setup(void) {
-  host_block_seen = false; /* plugin statics persist with CK_FORK=no */
-  host_config_bad = false;
+  host_cfg = (struct hl_single){0}; /* statics persist with CK_FORK=no */
   tmp_root[0] = '\0';
   mock_reset();
   /* Check identifiers and value counts like the daemon would. */

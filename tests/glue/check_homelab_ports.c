@@ -317,8 +317,7 @@ static const struct ports_target *target(void) {
 /* ---- fixture ------------------------------------------------------------- */
 
 static void setup(void) {
-  ports_block_seen = false; /* plugin statics persist with CK_FORK=no */
-  ports_config_bad = false;
+  ports_cfg = (struct hl_single){0}; /* statics persist with CK_FORK=no */
   tmp_root[0] = '\0';
   out_root[0] = '\0';
   mock_reset();
