@@ -433,7 +433,11 @@ unsigned hl_policy_eval(const struct hl_policy *p,
     f |= HL_FIND_UNEXPECTED;
   if (!r->has_socket)
     return f;
-  if (p->check_ephemeral && r->ephemeral)
+  /* Only TCP listeners: an unconnected UDP socket in the range is usually a
+   * client that let the kernel pick its port. A port that an Allow rule
+   * names explicitly is accepted where it is. */
+  if (p->check_ephemeral && r->ephemeral && r->s.proto == IPPROTO_TCP &&
+      !rule_hit(p->allow, p->nallow, &r->s))
     f |= HL_FIND_EPHEMERAL;
   if (r->wildcard && rule_hit(p->local_only, p->nlocal_only, &r->s))
     f |= HL_FIND_WILDCARD;

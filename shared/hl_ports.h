@@ -27,7 +27,8 @@
 /** Findings of hl_policy_eval() (bits). */
 enum {
   HL_FIND_UNEXPECTED = 1 << 0, /* no AllowPort/AllowRange/AllowProcess */
-  HL_FIND_EPHEMERAL = 1 << 1,  /* service bound inside ip_local_port_range */
+  HL_FIND_EPHEMERAL = 1 << 1,  /* TCP listener inside ip_local_port_range,
+                                  not named by an AllowPort/AllowRange rule */
   HL_FIND_WILDCARD = 1 << 2,   /* LocalOnly port bound to 0.0.0.0 or :: */
 };
 

@@ -397,7 +397,10 @@ static const struct eval_case {
     {P_ALLOW, "udp", 5011, NULL, 0, UNX},
     {P_ALLOW, "tcp", 5005, NULL, 0, UNX},
     {P_ALLOW, "tcp", 8080, "nginx", 0, 0},
-    {P_ALLOW, "udp", 8080, "nginx", EPH, EPHF},
+    {P_ALLOW, "udp", 8080, "nginx", EPH, 0},    /* UDP: not a finding */
+    {P_ALLOW, "tcp", 8080, "nginx", EPH, EPHF}, /* process rule: still */
+    {P_ALLOW, "tcp", 22, "sshd", EPH, 0},       /* AllowPort names it */
+    {P_ALLOW, "udp", 5005, NULL, EPH, 0},
     {P_ALLOW, "tcp", 8080, "nginx2", 0, UNX},
     {P_ALLOW, "tcp", 8080, "Nginx", 0, UNX},
     {P_ALLOW, "tcp", 8080, "", 0, UNX},
