@@ -494,7 +494,12 @@ START_TEST(test_resolve_threads) {
   ck_assert_int_eq(hl_owners_resolve(o2, want, 2, false), 0);
   ck_assert_int_eq(hl_owners_get(o2, 4004, NULL)->pid, 999);
   ck_assert_int_eq(hl_owners_get(o2, 3003, NULL)->pid, 4300);
-  ck_assert_uint_lt(hl_owners_last_stats(o2).scanned_pids, 11);
+  /* One thread must stop early; with several, how far the others got
+   * before the last wanted inode turned up depends on scheduling. */
+  if (threads[_i] == 1)
+    ck_assert_uint_lt(hl_owners_last_stats(o2).scanned_pids, 11);
+  else
+    ck_assert_uint_le(hl_owners_last_stats(o2).scanned_pids, 11);
   hl_owners_free(o2);
   hl_owners_free(o);
   tree_free(&t);
