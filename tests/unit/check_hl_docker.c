@@ -772,7 +772,8 @@ START_TEST(test_collect) {
                   "%s: error \"%s\" lacks \"%s\"", c->name, d.error, c->want);
   }
   if (rc == -ETIMEDOUT)
-    ck_assert_msg(ms >= c->timeout_ms - 20 && ms < 1000,
+    /* bounded by the timeout, with room for a loaded CI machine or valgrind */
+    ck_assert_msg(ms >= c->timeout_ms - 20 && ms < 5000,
                   "%s: gave up after %ld ms", c->name, ms);
   hl_docker_free(&d);
 }
