@@ -1114,9 +1114,25 @@ static void sync_dir(const char *tmp) {
   }
 }
 
+/* Writes straight into an existing non-regular file (a device such as
+ * /dev/null or /dev/stdout, a FIFO): renaming a temporary file over it would
+ * replace the device node with a plain file. */
+static int write_special(const char *path, const void *data, size_t len) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    return -errno;
+  int rc = write_all(fd, data, len);
+  if (close(fd) != 0 && rc == 0)
+    rc = -errno;
+  return rc;
+}
+
 int hl_write_atomic(const char *path, const void *data, size_t len) {
   if (path == NULL || path[0] == '\0')
     return -EINVAL;
+  struct stat st;
+  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+    return S_ISDIR(st.st_mode) ? -EISDIR : write_special(path, data, len);
   char *tmp = tmp_template(path);
   if (tmp == NULL)
     return -ENOMEM;

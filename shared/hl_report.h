@@ -113,7 +113,9 @@ int hl_report_sanitize_utf8(struct hl_buf *out, const char *s, size_t len);
 
 /**
  * hl_write_atomic() - write @len bytes to @path via a temporary file in the
- * same directory and rename(2), so readers never see a partial file.
+ * same directory and rename(2), so readers never see a partial file. An
+ * existing non-regular file (/dev/null, a FIFO) is written in place instead,
+ * never replaced.
  * The data is fsync()ed before the rename. The new file keeps the mode of
  * the file it replaces, or gets 0644 (readable by a web server). On failure
  * the temporary file is removed and @path is untouched.

@@ -814,6 +814,30 @@ static void rm_tree(char *dir, const char *const *names, size_t n) {
   free(dir);
 }
 
+/* A FIFO (like /dev/null, a non-regular file) is written in place, never
+ * replaced by a renamed regular file. */
+START_TEST(test_atomic_special_file) {
+  char *dir = make_tmpdir();
+  char path[600];
+  snprintf(path, sizeof(path), "%s/fifo", dir);
+  ck_assert_int_eq(mkfifo(path, 0600), 0);
+  int rd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ck_assert_int_ge(rd, 0);
+  ck_assert_int_eq(hl_write_atomic(path, "abc", 3), 0);
+  char got[8] = "";
+  ck_assert_int_eq(read(rd, got, sizeof(got)), 3);
+  ck_assert_int_eq(memcmp(got, "abc", 3), 0);
+  close(rd);
+  struct stat st;
+  ck_assert_int_eq(lstat(path, &st), 0);
+  ck_assert(S_ISFIFO(st.st_mode));
+  ck_assert_uint_eq(dir_entries(dir), 1); /* no temporary file left */
+  ck_assert_int_eq(hl_write_atomic(dir, "x", 1), -EISDIR);
+  const char *const names[] = {"fifo"};
+  rm_tree(dir, names, 1);
+}
+END_TEST
+
 START_TEST(test_atomic_replace) {
   char *dir = make_tmpdir();
   char path[600];
@@ -898,6 +922,7 @@ Suite *hl_report_suite(void) {
   tcase_add_test(tc, test_html_empty_and_cap);
   suite_add_tcase(s, tc);
   tc = tcase_create("write_atomic");
+  tcase_add_test(tc, test_atomic_special_file);
   tcase_add_test(tc, test_atomic_replace);
   tcase_add_test(tc, test_atomic_errors);
   tcase_add_test(tc, test_atomic_relative);
