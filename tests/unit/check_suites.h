@@ -23,6 +23,7 @@ Suite *hl_owners_suite(void);
 Suite *hl_docker_suite(void);
 Suite *hl_ports_suite(void);
 Suite *hl_report_suite(void);
+Suite *hl_nvme_suite(void);
 
 /**
  * hl_test_fixtures_dir() - the fixtures directory.
