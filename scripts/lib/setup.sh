@@ -13,6 +13,7 @@ HL_PACKAGES=(
   check libsubunit-dev
   influxdb graphite-carbon python3 python3-whisper curl iproute2
   valgrind clang-format shellcheck groff-base chromium
+  qemu-system-x86 linux-image-amd64 busybox-static nvme-cli
 )
 
 hl_log() { printf '==> %s\n' "$*" >&2; }
