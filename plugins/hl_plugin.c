@@ -18,15 +18,23 @@ static void vl_names(value_list_t *vl, const char *plugin, const char *pi,
   sstrncpy(vl->type_instance, ti ? ti : "", sizeof(vl->type_instance));
 }
 
-int hl_submit(cdtime_t time, const char *plugin, const char *plugin_instance,
-              const char *type, const char *type_instance,
-              const value_t *values, size_t n) {
+int hl_submit_md(cdtime_t time, const char *plugin, const char *plugin_instance,
+                 const char *type, const char *type_instance,
+                 const value_t *values, size_t n, meta_data_t *meta) {
   value_list_t vl = VALUE_LIST_INIT;
   vl.time = time;
   vl.values = (value_t *)values;
   vl.values_len = n;
+  vl.meta = meta;
   vl_names(&vl, plugin, plugin_instance, type, type_instance);
   return plugin_dispatch_values(&vl);
+}
+
+int hl_submit(cdtime_t time, const char *plugin, const char *plugin_instance,
+              const char *type, const char *type_instance,
+              const value_t *values, size_t n) {
+  return hl_submit_md(time, plugin, plugin_instance, type, type_instance,
+                      values, n, NULL);
 }
 
 int hl_submit_table(cdtime_t time, const char *plugin,

@@ -18,6 +18,7 @@
 #include "collectd/core/daemon/plugin.h"
 #include "collectd/core/daemon/utils_complain.h"
 #include "collectd/core/utils/common/common.h"
+#include "collectd/core/utils/metadata/meta_data.h"
 
 #include "hl_thresh.h"
 
@@ -73,6 +74,15 @@ struct hl_metric {
 int hl_submit_table(cdtime_t time, const char *plugin,
                     const char *plugin_instance, const struct hl_metric *tbl,
                     size_t n, const void *base, unsigned mask);
+
+/**
+ * hl_submit_md() - hl_submit() with value meta data (e.g. a drive's model
+ * and serial). The daemon copies @meta; the caller keeps and frees it.
+ * Return: plugin_dispatch_values()'s status.
+ */
+int hl_submit_md(cdtime_t time, const char *plugin, const char *plugin_instance,
+                 const char *type, const char *type_instance,
+                 const value_t *values, size_t n, meta_data_t *meta);
 
 /**
  * hl_submit() - dispatch one value list of @n values at @time (0 = now).

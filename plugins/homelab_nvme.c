@@ -86,6 +86,7 @@ struct hnvme_target {
   unsigned reads, reasons, seen, impl_logged;
   uint64_t media_errors, error_log_entries;
   c_complain_t c_dev, c_ident;
+  meta_data_t *md; /* model, serial, firmware on every value; owned */
 };
 
 static void hnvme_target_free(void *arg) {
@@ -94,6 +95,8 @@ static void hnvme_target_free(void *arg) {
     return;
   if (t->fd >= 0)
     close(t->fd);
+  if (t->md != NULL)
+    meta_data_destroy(t->md);
   sfree(t);
 }
 
@@ -275,10 +278,28 @@ static int hnvme_target_validate(struct hnvme_target **ts, size_t n) {
  */
 
 /* Takes identity and default limits from @id (NULL: fallbacks). */
+/* The identity as value meta data, so writers that keep meta (write_http
+ * JSON, for example) label every value with the drive it came from. */
+static void hnvme_set_meta(struct hnvme_target *t) {
+  if (t->md != NULL)
+    meta_data_destroy(t->md);
+  t->md = meta_data_create();
+  const struct {
+    const char *key, *value;
+  } kv[] = {{"model", t->id.model},
+            {"serial", t->id.serial},
+            {"firmware", t->id.firmware}};
+  for (size_t i = 0; t->md != NULL && i < STATIC_ARRAY_SIZE(kv); i++)
+    if (kv[i].value[0] != '\0')
+      meta_data_add_string(t->md, kv[i].key, kv[i].value);
+}
+
 static void hnvme_set_id(struct hnvme_target *t,
                          const struct hl_nvme_ctrl_info *id) {
-  if (id != NULL)
+  if (id != NULL) {
     t->id = *id;
+    hnvme_set_meta(t);
+  }
   hl_nvme_limits_default(&t->lim, id);
   if (!isnan(t->cfg->warn_temp))
     t->lim.warn_temp_c = t->cfg->warn_temp;
@@ -357,12 +378,13 @@ static int hnvme_submit(const struct hnvme_target *t, cdtime_t now,
     value_t v = {.gauge = g};
     if (f->kind == HL_NVME_COUNTER)
       v.derive = c > INT64_MAX ? INT64_MAX : (derive_t)c;
-    sent += hl_submit(now, HL_PLUGIN, t->instance, hnvme_type(f), f->name, &v,
-                      1) == 0;
+    sent += hl_submit_md(now, HL_PLUGIN, t->instance, hnvme_type(f), f->name,
+                         &v, 1, t->md) == 0;
   }
   if (full)
-    hl_submit(now, HL_PLUGIN, t->instance, "homelab_health", "",
-              &(value_t){.gauge = hl_nvme_health_level(h, &t->lim)}, 1);
+    hl_submit_md(now, HL_PLUGIN, t->instance, "homelab_health", "",
+                 &(value_t){.gauge = hl_nvme_health_level(h, &t->lim)}, 1,
+                 t->md);
   return sent;
 }
 

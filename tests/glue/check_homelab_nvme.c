@@ -310,6 +310,20 @@ static const char *const table_fixtures[] = {
 START_TEST(test_table) { check_table(table_fixtures[_i]); }
 END_TEST
 
+/* Identity travels with every value as meta data. */
+START_TEST(test_identity_meta) {
+  struct hnvme_target *t = identified("", "ctrl_qemu");
+  struct hl_nvme_health h = health("healthy");
+  process(t, &h);
+  const value_list_t *vl = value("nvme0", "temperature", "temperature");
+  ck_assert_str_eq(mock_value_meta(vl, "model"), "QEMU NVMe Ctrl");
+  ck_assert_str_eq(mock_value_meta(vl, "serial"), "deadbeef");
+  ck_assert_str_eq(mock_value_meta(vl, "firmware"), "7.2.22");
+  vl = value("nvme0", "homelab_health", "");
+  ck_assert_str_eq(mock_value_meta(vl, "serial"), "deadbeef");
+}
+END_TEST
+
 START_TEST(test_types) {
   struct hnvme_target *t = identified("", "ctrl_qemu");
   struct hl_nvme_health h = health("healthy");
@@ -784,6 +798,7 @@ static Suite *homelab_nvme_suite(void) {
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_loop_test(tc, test_table, 0, NCASES(table_fixtures));
   tcase_add_test(tc, test_types);
+  tcase_add_test(tc, test_identity_meta);
   tcase_add_test(tc, test_bits);
   tcase_add_test(tc, test_saturate);
   tcase_add_test(tc, test_implausible);

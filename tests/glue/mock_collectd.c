@@ -560,6 +560,55 @@ static int check_value_list(const value_list_t *vl) {
   return 0;
 }
 
+/* ---- value meta data (string entries only) ---------------------------------
+ */
+
+struct meta_data_s {
+  char *key;
+  char *value;
+  struct meta_data_s *next; /* the first node is a list head with key NULL */
+};
+
+meta_data_t *meta_data_create(void) {
+  meta_data_t *md = mock_xalloc(NULL, sizeof(*md));
+  *md = (meta_data_t){0};
+  return md;
+}
+
+void meta_data_destroy(meta_data_t *md) {
+  while (md != NULL) {
+    meta_data_t *next = md->next;
+    free(md->key);
+    free(md->value);
+    free(md);
+    md = next;
+  }
+}
+
+int meta_data_add_string(meta_data_t *md, const char *key, const char *value) {
+  meta_data_t *e = mock_xalloc(NULL, sizeof(*e));
+  *e = (meta_data_t){mock_xstrdup(key), mock_xstrdup(value), md->next};
+  md->next = e;
+  return 0;
+}
+
+static meta_data_t *meta_clone(const meta_data_t *md) {
+  if (md == NULL)
+    return NULL;
+  meta_data_t *c = meta_data_create();
+  for (const meta_data_t *e = md->next; e != NULL; e = e->next)
+    meta_data_add_string(c, e->key, e->value);
+  return c;
+}
+
+const char *mock_value_meta(const value_list_t *vl, const char *key) {
+  for (const meta_data_t *e = vl && vl->meta ? vl->meta->next : NULL; e;
+       e = e->next)
+    if (strcmp(e->key, key) == 0)
+      return e->value;
+  return NULL;
+}
+
 int plugin_dispatch_values(value_list_t const *vl) {
   if (vl == NULL)
     return EINVAL;
@@ -567,7 +616,7 @@ int plugin_dispatch_values(value_list_t const *vl) {
     return -1;
   value_list_t *copy = vec_push(&values, sizeof(*copy));
   *copy = *vl;
-  copy->meta = NULL;
+  copy->meta = meta_clone(vl->meta); /* the daemon copies it too */
   copy->values = mock_xalloc(NULL, vl->values_len * sizeof(value_t));
   memcpy(copy->values, vl->values, vl->values_len * sizeof(value_t));
   return 0;
@@ -669,8 +718,10 @@ const notification_t *mock_notification(size_t i) {
 /* ---- reset --------------------------------------------------------------- */
 
 void mock_clear_records(void) {
-  for (size_t i = 0; i < values.n; i++)
+  for (size_t i = 0; i < values.n; i++) {
     free(VEC_AT(values, value_list_t, i)->values);
+    meta_data_destroy(VEC_AT(values, value_list_t, i)->meta);
+  }
   vec_free(&values);
   for (size_t i = 0; i < notifs.n; i++)
     plugin_notification_meta_free(VEC_AT(notifs, notification_t, i)->meta);

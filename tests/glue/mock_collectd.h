@@ -160,6 +160,12 @@ size_t mock_count_notifications(void);
 const notification_t *mock_notification(size_t i);
 
 /**
+ * mock_value_meta() - string meta entry @key of a recorded value list
+ * (borrowed), or NULL.
+ */
+const char *mock_value_meta(const value_list_t *vl, const char *key);
+
+/**
  * mock_notification_meta() - string meta entry @key of recorded
  * notification @i (borrowed), or NULL.
  */
