@@ -5,7 +5,8 @@
 # controller (QEMU 7.2: model "QEMU NVMe Ctrl", serial deadbeef, composite
 # temperature 323 K, WCTEMP 343 K). The controller starts with critical
 # warning bit 0x01 (spare) injected; a hook in the guest switches it to 0x04
-# (reliability) through the monitor while collectd runs. Checked on the host:
+# (reliability) through the monitor while collectd runs, then lowers the
+# over-temperature threshold to 40 °C so the drive raises its temperature bit. Checked on the host:
 # the SMART set arrives in the CSV files (temperature 50 °C, warning bits,
 # counters, capacity, health), and the notifications name the controller,
 # model and serial: spare set then cleared, reliability set. A second boot
@@ -31,6 +32,12 @@ vm_collectd_conf "$conf" '' 'LoadPlugin homelab_nvme'
 cat >"$HL_WORK/hook.sh" <<'HOOK'
 sleep 3
 nvme_warning 4
+sleep 1
+# over-temperature threshold 40 °C (below the fixed 50 °C): the controller
+# sets critical-warning bit 0x02, the NVMe way (Set Features through hwmon)
+for f in /sys/class/nvme/nvme0/hwmon*/temp1_max /sys/class/nvme/nvme0/device/hwmon/hwmon*/temp1_max; do
+  [ -w "$f" ] && echo 40000 >"$f" && break
+done
 HOOK
 
 vm_collectd_run -p smart_critical_warning=1 -H "$HL_WORK/hook.sh" "$HL_WORK/vm" 7 "$conf" ||
@@ -77,6 +84,8 @@ n=$(notif "severity = OKAY" "spare")
 check "one OKAY when the spare bit clears" "$n lines" test "$n" -eq 1
 n=$(notif "severity = FAILURE" "reliability")
 check "one FAILURE for the injected reliability bit" "$n lines" test "$n" -eq 1
+n=$(notif "severity = WARNING" "temperature")
+check "one WARNING for the temperature bit set by a 40 °C threshold" "$n lines" test "$n" -ge 1
 check "notifications name model and serial" "no 'QEMU NVMe Ctrl' / 'deadbeef'" \
   bash -c "grep -F 'plugin = homelab_nvme' '$log' | grep -F 'QEMU NVMe Ctrl' | grep -qF deadbeef"
 
