@@ -14,16 +14,20 @@
  * warm-up reads bypass it); run the program under `valgrind --tool=callgrind
  * --toggle-collect=bench_one_read` to count the instructions of the measured
  * reads only (no loading, config, warm-up or sleep).
- * With -t each read is also timed with CLOCK_MONOTONIC.
+ * With -t each read is also timed with CLOCK_MONOTONIC and its CPU time
+ * taken with CLOCK_PROCESS_CPUTIME_ID (user + system of this process, so
+ * the kernel's work in a plugin's system calls counts), and the first
+ * warm-up read, where plugins connect and identify, is reported on its own
+ * (first_wall_us, first_cpu_us).
  *
  * The daemon side is deliberately minimal and identical for every plugin:
  * plugin_dispatch_values() counts the value lists and values, folds them into
  * a checksum and discards them. Everything else a plugin may import from the
- * daemon (string helpers, cf_util_*, c_complain, value_to_rate...) is
- * implemented here from collectd's documented behaviour: what the
- * benchmarked plugins link against plus a few common helpers (dlopen uses
- * RTLD_NOW, so a missing symbol fails loudly; `nm -D --undefined-only` on a
- * plugin lists what it needs).
+ * daemon (string helpers, cf_util_*, c_complain, value_to_rate, string
+ * meta data...) is implemented here from collectd's documented behaviour:
+ * what the benchmarked plugins link against plus a few common helpers
+ * (dlopen uses RTLD_NOW, so a missing symbol fails loudly;
+ * `nm -D --undefined-only` on a plugin lists what it needs).
  *
  * Output: one line of key=value pairs on stdout; -l also lists every value
  * list of one read as an identifier with its values.
@@ -35,6 +39,7 @@
 #include "collectd/core/daemon/utils_complain.h"
 #include "collectd/core/daemon/utils_time.h"
 #include "collectd/core/utils/common/common.h"
+#include "collectd/core/utils/metadata/meta_data.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -341,6 +346,56 @@ void c_do_release(int level, c_complain_t *c, const char *format, ...) {
   va_start(ap, format);
   bench_vlog(level, format, ap);
   va_end(ap);
+}
+
+/* ---- meta data: string entries only, as the benchmarked plugins use ------ */
+
+struct bench_meta_entry {
+  char *key, *value;
+  struct bench_meta_entry *next;
+};
+
+struct meta_data_s {
+  struct bench_meta_entry *head;
+};
+
+meta_data_t *meta_data_create(void) {
+  meta_data_t *md = calloc(1, sizeof(*md));
+  if (md == NULL) {
+    fprintf(stderr, "harness: out of memory\n");
+    exit(3);
+  }
+  return md;
+}
+
+void meta_data_destroy(meta_data_t *md) {
+  if (md == NULL)
+    return;
+  for (struct bench_meta_entry *e = md->head, *next; e != NULL; e = next) {
+    next = e->next;
+    free(e->key);
+    free(e->value);
+    free(e);
+  }
+  free(md);
+}
+
+/* Like the daemon's: adds @key or replaces its value. */
+int meta_data_add_string(meta_data_t *md, const char *key, const char *value) {
+  if (md == NULL || key == NULL || value == NULL)
+    return -EINVAL;
+  char *copy = sstrdup(value);
+  for (struct bench_meta_entry *e = md->head; e != NULL; e = e->next)
+    if (strcasecmp(e->key, key) == 0) {
+      free(e->value);
+      e->value = copy;
+      return 0;
+    }
+  struct bench_meta_entry *e = smalloc(sizeof(*e));
+  *e = (struct bench_meta_entry){
+      .key = sstrdup(key), .value = copy, .next = md->head};
+  md->head = e;
+  return 0;
 }
 
 /* ---- config helpers ------------------------------------------------------ */
@@ -667,10 +722,16 @@ static void bench_pause(long usec) {
     ;
 }
 
-static double bench_now_us(void) {
+static double bench_clock_us(clockid_t clock) {
   struct timespec ts = {0};
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(clock, &ts);
   return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
+
+static double bench_now_us(void) { return bench_clock_us(CLOCK_MONOTONIC); }
+
+static double bench_cpu_us(void) {
+  return bench_clock_us(CLOCK_PROCESS_CPUTIME_ID);
 }
 
 /* ---- setup --------------------------------------------------------------- */
@@ -870,8 +931,15 @@ int main(int argc, char **argv) {
   if (bench_init_all() != 0)
     return 1;
 
+  double first_wall = 0, first_cpu = 0;
   for (long i = 0; i < o.warmup; i++) {
+    double c0 = bench_cpu_us();
+    double w0 = bench_now_us();
     bench_read_all();
+    if (i == 0) {
+      first_wall = bench_now_us() - w0;
+      first_cpu = bench_cpu_us() - c0;
+    }
     bench_pause(o.pause_us);
   }
   if (o.list) {
@@ -883,15 +951,30 @@ int main(int argc, char **argv) {
   }
   bench_lists = bench_values = bench_notifs = bench_failures = 0;
 
+  /* What the clocks themselves cost inside a measured read's CPU time
+   * (median of empty measurements). */
+  double empty[21];
+  for (size_t i = 0; i < STATIC_ARRAY_SIZE(empty); i++) {
+    double c0 = bench_cpu_us();
+    (void)bench_now_us(); /* the wall-clock pair around a read */
+    (void)bench_now_us();
+    empty[i] = bench_cpu_us() - c0;
+  }
+  qsort(empty, STATIC_ARRAY_SIZE(empty), sizeof(empty[0]), bench_cmp_double);
+
   double *us = calloc((size_t)o.reads, sizeof(*us));
-  if (us == NULL)
+  double *cpu = calloc((size_t)o.reads, sizeof(*cpu));
+  if (us == NULL || cpu == NULL)
     return 3;
   uint64_t lists_min = UINT64_MAX, lists_max = 0;
   for (long i = 0; i < o.reads; i++) {
     uint64_t before = bench_lists;
+    double c0 = o.timed ? bench_cpu_us() : 0;
     double t0 = bench_now_us();
     bench_one_read();
     us[i] = bench_now_us() - t0;
+    if (o.timed)
+      cpu[i] = bench_cpu_us() - c0;
     uint64_t got = bench_lists - before;
     lists_min = got < lists_min ? got : lists_min;
     lists_max = got > lists_max ? got : lists_max;
@@ -908,12 +991,25 @@ int main(int argc, char **argv) {
          (double)bench_values / n, bench_failures, bench_notifs,
          bench_checksum);
   if (o.timed) {
+    double wall_sum = 0, cpu_sum = 0;
+    for (long i = 0; i < o.reads; i++) {
+      wall_sum += us[i];
+      cpu_sum += cpu[i];
+    }
     qsort(us, (size_t)o.reads, sizeof(*us), bench_cmp_double);
+    qsort(cpu, (size_t)o.reads, sizeof(*cpu), bench_cmp_double);
     printf(" wall_us_min=%.1f wall_us_median=%.1f wall_us_p90=%.1f", us[0],
            us[o.reads / 2], us[(o.reads * 9) / 10]);
+    printf(" wall_us_mean=%.1f cpu_us_min=%.1f cpu_us_median=%.1f"
+           " cpu_us_p90=%.1f cpu_us_max=%.1f cpu_us_mean=%.1f"
+           " first_wall_us=%.1f first_cpu_us=%.1f cpu_us_empty=%.2f",
+           wall_sum / n, cpu[0], cpu[o.reads / 2], cpu[(o.reads * 9) / 10],
+           cpu[o.reads - 1], cpu_sum / n, first_wall, first_cpu,
+           empty[STATIC_ARRAY_SIZE(empty) / 2]);
   }
   putchar('\n');
   free(us);
+  free(cpu);
   bench_shutdown_all();
   return 0;
 }
