@@ -390,8 +390,8 @@ static int hnvme_submit(const struct hnvme_target *t, cdtime_t now,
 
 static void hnvme_submit_ns(const struct hnvme_target *t, cdtime_t now) {
   if (t->have_id && t->id.tnvmcap > 0)
-    hl_submit(now, HL_PLUGIN, t->instance, "bytes", "nvm_capacity",
-              &(value_t){.gauge = (gauge_t)t->id.tnvmcap}, 1);
+    hl_submit_md(now, HL_PLUGIN, t->instance, "bytes", "nvm_capacity",
+                 &(value_t){.gauge = (gauge_t)t->id.tnvmcap}, 1, t->md);
   for (size_t i = 0; i < t->nns && i < HNVME_NS; i++) {
     const struct hl_nvme_ns_info *ns = &t->ns[i];
     const struct {
@@ -404,8 +404,8 @@ static void hnvme_submit_ns(const struct hnvme_target *t, cdtime_t now) {
     for (size_t j = 0; j < STATIC_ARRAY_SIZE(m); j++) {
       char ti[DATA_MAX_NAME_LEN];
       snprintf(ti, sizeof(ti), "ns%" PRIu32 "_%s", ns->nsid, m[j].what);
-      hl_submit(now, HL_PLUGIN, t->instance, m[j].type, ti,
-                &(value_t){.gauge = m[j].v}, 1);
+      hl_submit_md(now, HL_PLUGIN, t->instance, m[j].type, ti,
+                   &(value_t){.gauge = m[j].v}, 1, t->md);
     }
   }
 }
@@ -645,8 +645,11 @@ static int hnvme_read(user_data_t *ud) {
   }
   struct hl_nvme_sysfs s;
   if (hl_nvme_sysfs_read(t->cfg->sysfs_root, t->name, &s) != 0) {
+    /* Reported once (complaint + FAILURE). Returning 0 keeps the interval:
+     * a failing read makes collectd double it, up to MaxReadInterval (a
+     * day by default), and a returning drive would go unnoticed that long. */
     hnvme_present(t, false, rc > 0 ? -EIO : rc);
-    return -1;
+    return 0;
   }
   hnvme_present(t, true, 0);
   hnvme_fallback(t, rc, &s, now);

@@ -345,10 +345,11 @@ unsigned hl_nvme_health_reasons(const struct hl_nvme_health *h,
  * hl_nvme_health_level() - overall health (pure).
  * @h: decoded health. @lim: thresholds.
  *
- * Critical: any critical_warning bit except temperature; the temperature
- * bit or the composite temperature at/over @lim->crit_temp_c; spare below
- * a non-zero threshold. Warning: the temperature bit alone, temperature
- * at/over @lim->warn_temp_c, percent_used at/over @lim->warn_percent_used.
+ * Critical: any critical_warning bit other than the temperature bit; the
+ * composite temperature at/over @lim->crit_temp_c; spare below a non-zero
+ * threshold. Warning: the temperature bit (unless the temperature itself is
+ * critical), temperature at/over @lim->warn_temp_c, percent_used at/over
+ * @lim->warn_percent_used.
  * Reserved critical_warning bits and NAN values are ignored.
  * Return: 0 ok, 1 warning, 2 critical.
  */
