@@ -22,32 +22,24 @@
  * that is not an address is dropped; a body that is not an array of objects
  * is -EPROTO.
  *
- * libcurl is loaded with dlopen() on the first call, not linked: mapping it
- * and its thirty-odd dependencies costs a one-shot homelab-port-report about
- * 3.5 ms, half its run time, even with --no-docker (docs/BENCHMARKS.md).
- *
- * File-scope state: loading libcurl and curl_global_init() (which must run
- * before any other call and, before 7.84, not concurrently) happen exactly
- * once through pthread_once(); the function table and the result are stored
- * beside the once-control and only read afterwards. Neither dlclose() nor
- * curl_global_cleanup() is called: a library cannot know when its last user
- * is gone. There is no other global.
+ * libcurl is loaded with dlopen() on the first call, not linked (hl_curl):
+ * mapping it and its thirty-odd dependencies costs a one-shot
+ * homelab-port-report about 3.5 ms, half its run time, even with
+ * --no-docker (docs/BENCHMARKS.md). This file has no file-scope state.
  */
 #include "hl_docker.h"
+#include "hl_curl.h"
 #include "hl_str.h"
 
 #include <arpa/inet.h>
-#include <dlfcn.h>
 #include <errno.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/un.h>
 
-#include <curl/curl.h>
 #include <yajl/yajl_parse.h>
 
 #define DOCKER_URL "http://localhost/containers/json"
@@ -528,55 +520,6 @@ static void error_body_text(const char *body, size_t len, char *dst,
 /* ---- I/O ------------------------------------------------------------------
  */
 
-/* The libcurl functions used here, resolved from the loaded library. */
-struct curl_api {
-  CURLcode (*global_init)(long flags);
-  CURL *(*easy_init)(void);
-  CURLcode (*easy_setopt)(CURL *h, CURLoption opt, ...);
-  CURLcode (*easy_perform)(CURL *h);
-  CURLcode (*easy_getinfo)(CURL *h, CURLINFO info, ...);
-  void (*easy_cleanup)(CURL *h);
-  const char *(*easy_strerror)(CURLcode cc);
-};
-
-static pthread_once_t curl_init_once = PTHREAD_ONCE_INIT;
-static struct curl_api curl;
-static char curl_init_error[128];
-
-/* dlsym() into a function pointer, as POSIX allows (XSH dlsym). */
-#define CURL_SYM(lib, field, name)                                             \
-  (*(void **)(&curl.field) = dlsym((lib), (name))) != NULL
-
-static void curl_init(void) {
-  static const char *const names[] = {"libcurl.so.4", "libcurl-gnutls.so.4"};
-  void *lib = NULL;
-  for (size_t i = 0; lib == NULL && i < sizeof(names) / sizeof(names[0]); i++)
-    lib = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
-  if (lib == NULL) {
-    snprintf(curl_init_error, sizeof(curl_init_error),
-             "libcurl not found (install the Debian package libcurl4)");
-    return;
-  }
-  if (!(CURL_SYM(lib, global_init, "curl_global_init") &&
-        CURL_SYM(lib, easy_init, "curl_easy_init") &&
-        CURL_SYM(lib, easy_setopt, "curl_easy_setopt") &&
-        CURL_SYM(lib, easy_perform, "curl_easy_perform") &&
-        CURL_SYM(lib, easy_getinfo, "curl_easy_getinfo") &&
-        CURL_SYM(lib, easy_cleanup, "curl_easy_cleanup") &&
-        CURL_SYM(lib, easy_strerror, "curl_easy_strerror"))) {
-    hl_str_copy(curl_init_error, sizeof(curl_init_error),
-                "libcurl: missing functions");
-    curl.easy_init = NULL;
-    return;
-  }
-  CURLcode cc = curl.global_init(CURL_GLOBAL_DEFAULT);
-  if (cc != CURLE_OK) {
-    snprintf(curl_init_error, sizeof(curl_init_error), "libcurl: %s",
-             curl.easy_strerror(cc));
-    curl.easy_init = NULL;
-  }
-}
-
 struct fetch {
   struct hl_buf body;
   bool too_big;
@@ -594,38 +537,41 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *userdata) {
   return n > 0 ? 0 : 1; /* a count other than n aborts the transfer */
 }
 
-static CURLcode set_options(CURL *h, const char *socket_path, long timeout_ms,
+static CURLcode set_options(const struct hl_curl *curl, CURL *h,
+                            const char *socket_path, long timeout_ms,
                             struct fetch *f, char *errbuf) {
-  if (curl.easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, socket_path) ||
-      curl.easy_setopt(h, CURLOPT_URL, DOCKER_URL) ||
-      curl.easy_setopt(h, CURLOPT_PROXY, "") ||
-      curl.easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) ||
-      curl.easy_setopt(h, CURLOPT_NOSIGNAL, 1L) ||
-      curl.easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms) ||
-      curl.easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms) ||
-      curl.easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)f->body.max) ||
-      curl.easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body) ||
-      curl.easy_setopt(h, CURLOPT_WRITEDATA, f) ||
-      curl.easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) ||
-      curl.easy_setopt(h, CURLOPT_USERAGENT, "collectd-homelab") ||
-      curl.easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1))
+  if (curl->easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, socket_path) ||
+      curl->easy_setopt(h, CURLOPT_URL, DOCKER_URL) ||
+      curl->easy_setopt(h, CURLOPT_PROXY, "") ||
+      curl->easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L) ||
+      curl->easy_setopt(h, CURLOPT_NOSIGNAL, 1L) ||
+      curl->easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms) ||
+      curl->easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms) ||
+      curl->easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE,
+                        (curl_off_t)f->body.max) ||
+      curl->easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body) ||
+      curl->easy_setopt(h, CURLOPT_WRITEDATA, f) ||
+      curl->easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf) ||
+      curl->easy_setopt(h, CURLOPT_USERAGENT, "collectd-homelab") ||
+      curl->easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_1_1))
     return CURLE_FAILED_INIT;
 #if LIBCURL_VERSION_NUM >= 0x075500 /* 7.85: CURLOPT_PROTOCOLS_STR */
-  if (curl.easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http"))
+  if (curl->easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http"))
     return CURLE_FAILED_INIT;
 #endif
   return CURLE_OK;
 }
 
 /* Sets @out->error from a failed transfer. Return: the negative errno. */
-static int transfer_error(struct hl_docker *out, CURL *h, CURLcode cc,
-                          const struct fetch *f, const char *path,
-                          long timeout_ms, const char *errbuf) {
+static int transfer_error(const struct hl_curl *curl, struct hl_docker *out,
+                          CURL *h, CURLcode cc, const struct fetch *f,
+                          const char *path, long timeout_ms,
+                          const char *errbuf) {
   char *e = out->error;
   size_t es = sizeof(out->error);
-  const char *detail = errbuf[0] != '\0' ? errbuf : curl.easy_strerror(cc);
+  const char *detail = errbuf[0] != '\0' ? errbuf : curl->easy_strerror(cc);
   long os_errno = 0;
-  if (curl.easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno) != CURLE_OK)
+  if (curl->easy_getinfo(h, CURLINFO_OS_ERRNO, &os_errno) != CURLE_OK)
     os_errno = 0;
   char ebuf[128];
   const char *os_text =
@@ -686,23 +632,24 @@ static int parse_body(const char *path, const struct hl_buf *body,
 }
 
 /* One GET over @h; fills @out (decoded list or error). */
-static int fetch_and_parse(CURL *h, const char *path, long timeout_ms,
+static int fetch_and_parse(const struct hl_curl *curl, CURL *h,
+                           const char *path, long timeout_ms,
                            struct hl_docker *out) {
   struct fetch f = {.too_big = false};
   hl_buf_init(&f.body, HL_DOCKER_MAX_BODY);
   char errbuf[CURL_ERROR_SIZE] = "";
-  CURLcode cc = set_options(h, path, timeout_ms, &f, errbuf);
+  CURLcode cc = set_options(curl, h, path, timeout_ms, &f, errbuf);
   if (cc != CURLE_OK) {
     snprintf(out->error, sizeof(out->error), "%s: cannot set up libcurl", path);
     return -ENOMEM;
   }
-  cc = curl.easy_perform(h);
+  cc = curl->easy_perform(h);
   long status = 0;
   if (cc == CURLE_OK)
-    cc = curl.easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+    cc = curl->easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
   int rc = 0;
   if (cc != CURLE_OK)
-    rc = transfer_error(out, h, cc, &f, path, timeout_ms, errbuf);
+    rc = transfer_error(curl, out, h, cc, &f, path, timeout_ms, errbuf);
   else if (status != 200)
     rc = status_error(out, status, &f.body);
   else
@@ -726,18 +673,16 @@ int hl_docker_collect(const char *socket_path, long timeout_ms,
     snprintf(e, es, "%s: socket path too long", socket_path);
     return -ENAMETOOLONG;
   }
-  pthread_once(&curl_init_once, curl_init);
-  if (curl.easy_init == NULL) {
-    hl_str_copy(e, es, curl_init_error);
+  const struct hl_curl *curl = NULL;
+  if (hl_curl_load(&curl, e, es) != 0)
     return -ENOSYS;
-  }
-  CURL *h = curl.easy_init();
+  CURL *h = curl->easy_init();
   if (h == NULL) {
     hl_str_copy(e, es, "libcurl: cannot create a handle");
     return -ENOMEM;
   }
-  int rc = fetch_and_parse(h, socket_path, timeout_ms, out);
-  curl.easy_cleanup(h);
+  int rc = fetch_and_parse(curl, h, socket_path, timeout_ms, out);
+  curl->easy_cleanup(h);
   if (rc != 0)
     out->available = false;
   return rc;

@@ -11,7 +11,7 @@ HL_PACKAGES=(
   collectd-core collectd-dev
   libnvme-dev libcurl4-openssl-dev libyajl-dev libxml2-dev
   check libsubunit-dev
-  influxdb graphite-carbon python3 python3-whisper curl iproute2
+  influxdb graphite-carbon python3 python3-whisper curl iproute2 openssl
   valgrind clang-format shellcheck groff-base chromium
   qemu-system-x86 linux-image-amd64 busybox-static nvme-cli
 )
