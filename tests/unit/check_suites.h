@@ -25,6 +25,7 @@ Suite *hl_ports_suite(void);
 Suite *hl_report_suite(void);
 Suite *hl_nvme_suite(void);
 Suite *hl_http_suite(void);
+Suite *hl_icmp_suite(void);
 
 /**
  * hl_test_fixtures_dir() - the fixtures directory.
