@@ -363,7 +363,8 @@ static int fritz_password_file(struct fritz_box *b, const char *path) {
   int rc = 0;
   if (buf[0] == '\0' || (size_t)n >= sizeof(buf) - 1) {
     hl_err("PasswordFile \"%s\": %s", path,
-           buf[0] ? "longer than 256 bytes" : "empty first line");
+           buf[0] ? "password must be shorter than 256 bytes"
+                  : "empty first line");
     rc = -1;
   } else {
     fritz_wipe_free(&b->password);
@@ -1136,23 +1137,26 @@ static void fritz_box_identity(struct fritz_box *b,
   }
   if (s->dev.have & HL_TR064_DEV_SOFTWARE &&
       strcmp(b->software, s->dev.software) != 0) {
-    if (b->software[0] != '\0') {
+    char old[sizeof(b->software)];
+    hl_str_copy(old, sizeof(old), b->software);
+    hl_str_copy(b->software, sizeof(b->software), s->dev.software);
+    if (old[0] != '\0') { /* notified with the new value in the meta data */
       fritz_box_notify(b, NOTIF_WARNING, "homelab_up", "box",
-                       "firmware changed from %s to %s", b->software,
-                       s->dev.software);
+                       "firmware changed from %s to %s", old, b->software);
       b->have_desc = false; /* services and actions may have changed */
       b->skip = 0;
     }
-    hl_str_copy(b->software, sizeof(b->software), s->dev.software);
     changed = true;
   }
   const char *ip = s->conn.external_ip;
   if (s->conn.have & HL_TR064_CONN_EXT_IP && fritz_ip_known(ip) &&
       strcmp(b->ext_ip, ip) != 0) {
-    if (b->ext_ip[0] != '\0')
-      fritz_box_notify(b, NOTIF_WARNING, "homelab_up", "connection",
-                       "external IP changed from %s to %s", b->ext_ip, ip);
+    char old[sizeof(b->ext_ip)];
+    hl_str_copy(old, sizeof(old), b->ext_ip);
     hl_str_copy(b->ext_ip, sizeof(b->ext_ip), ip);
+    if (old[0] != '\0')
+      fritz_box_notify(b, NOTIF_WARNING, "homelab_up", "connection",
+                       "external IP changed from %s to %s", old, b->ext_ip);
     changed = true;
   }
   if (changed || b->md == NULL)

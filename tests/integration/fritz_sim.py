@@ -1026,6 +1026,9 @@ def parse_digest(header):
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in separate writes; without TCP_NODELAY the
+    # body waits ~40 ms for the client's delayed ACK on every reply.
+    disable_nagle_algorithm = True
     sys_version = ""
     box = None      # Box, set in main()
     svc = None      # build_services() result
