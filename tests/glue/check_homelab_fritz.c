@@ -21,20 +21,16 @@
  */
 #include "../../plugins/homelab_fritz.c"
 
-#include "mock_collectd.h"
+#include "glue_util.h"
 
 #include <check.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#define TYPES_DB "/usr/share/collectd/types.db"
 #define NCASES(a) ((int)(sizeof(a) / sizeof((a)[0])))
 #define SECRET "s3cr3t-Pw!"
 
-static char fx_root[PATH_MAX];       /* absolute $HL_FIXTURES */
-static char homelab_db[PATH_MAX];    /* types.db.d/homelab.db */
-static char run_root[PATH_MAX];      /* mkdtemp() dir of this run */
 static char pw_ok[PATH_MAX + 16];    /* mode 0600 */
 static char pw_world[PATH_MAX + 16]; /* mode 0644 */
 
@@ -51,12 +47,10 @@ static int write_file(const char *path, const char *text, mode_t mode) {
 
 /* Parses <fixtures>/tr064/@name as a SOAP response (any action). */
 static void response(const char *name, struct hl_tr064_response *r) {
-  char p[PATH_MAX + 64];
-  int n = snprintf(p, sizeof(p), "%s/tr064/%s", fx_root, name);
-  ck_assert(n > 0 && (size_t)n < sizeof(p));
+  char rel[PATH_MAX], p[PATH_MAX];
+  glue_path_join(rel, sizeof(rel), "tr064", name);
   struct hl_buf b;
-  hl_buf_init(&b, HL_TR064_MAX_BODY);
-  ck_assert_msg(hl_buf_read_file(&b, p) == 0, "cannot read %s", p);
+  glue_read_file(glue_fx_path(p, sizeof(p), rel), &b, HL_TR064_MAX_BODY);
   ck_assert_int_eq(hl_tr064_parse_response(b.data, b.len, NULL, r), 0);
   hl_buf_free(&b);
 }
@@ -93,26 +87,8 @@ static void dsl_snap(struct fritz_box *b, struct fritz_snap *s) {
 }
 
 static void config_text(const char *text) {
-  char buf[8192];
-  size_t n = 0;
-  for (const char *t = text; *t != '\0';) {
-    const char *val = t;
-    size_t tlen = 1, vlen = 1;
-    if (strncmp(t, "@pwr", 4) == 0) {
-      val = pw_world, tlen = 4, vlen = strlen(pw_world);
-    } else if (strncmp(t, "@pw", 3) == 0) {
-      val = pw_ok, tlen = 3, vlen = strlen(pw_ok);
-    }
-    ck_assert(n + vlen < sizeof(buf));
-    memcpy(buf + n, val, vlen);
-    n += vlen;
-    t += tlen;
-  }
-  buf[n] = '\0';
-  oconfig_item_t *ci = ci_parse(buf);
-  ck_assert_msg(ci != NULL, "bad config text: %s", buf);
-  ck_assert_int_eq(mock_config(HL_PLUGIN, ci), 0);
-  ci_free(ci);
+  const struct glue_subst subst[] = {{"@pwr", pw_world}, {"@pw", pw_ok}};
+  glue_config_text(HL_PLUGIN, text, subst, NCASES(subst));
 }
 
 #define BOX(extra)                                                             \
@@ -138,14 +114,7 @@ static struct fritz_box *one_box(const char *extra) {
 }
 
 static size_t notes(int sev, const char *ti, const char *text) {
-  size_t n = 0;
-  for (size_t i = 0; i < mock_count_notifications(); i++) {
-    const notification_t *x = mock_notification(i);
-    n += x->severity == sev &&
-         (ti == NULL || strcmp(x->type_instance, ti) == 0) &&
-         (text == NULL || strstr(x->message, text) != NULL);
-  }
-  return n;
+  return glue_notif_count(sev, NULL, ti, text);
 }
 
 /* No secret in any log message or notification. */
@@ -163,11 +132,7 @@ static void setup(void) {
   fritz_single = (struct hl_single){0}; /* statics persist with CK_FORK=no */
   fritz_cfg_clear();
   mock_reset();
-  if (mock_types_load(TYPES_DB) != 0)
-    fprintf(stderr, "note: %s missing, types are not checked\n", TYPES_DB);
-  else
-    ck_assert_msg(mock_types_load(homelab_db) == 0, "cannot load %s",
-                  homelab_db);
+  glue_types_load(true);
   module_register();
 }
 
@@ -707,40 +672,19 @@ static Suite *homelab_fritz_suite(void) {
   return s;
 }
 
-int main(void) {
-  const char *env = getenv("HL_FIXTURES");
-  if (realpath(env && *env ? env : "tests/fixtures", fx_root) == NULL) {
-    fprintf(stderr,
-            "check_homelab_fritz: fixtures not found; set HL_FIXTURES\n");
-    return 99;
-  }
-  const char *src = getenv("HL_SRCDIR");
-  int n = src && *src ? snprintf(homelab_db, sizeof(homelab_db),
-                                 "%s/types.db.d/homelab.db", src)
-                      : snprintf(homelab_db, sizeof(homelab_db),
-                                 "%s/../../types.db.d/homelab.db", fx_root);
-  if (n < 0 || (size_t)n >= sizeof(homelab_db))
-    return 99;
-  const char *tmp = getenv("TMPDIR");
-  n = snprintf(run_root, sizeof(run_root), "%s/hl_gfritz.XXXXXX",
-               tmp && *tmp ? tmp : "/tmp");
-  if (n < 0 || (size_t)n >= sizeof(run_root) || mkdtemp(run_root) == NULL) {
-    perror("check_homelab_fritz: mkdtemp");
-    return 99;
-  }
-  snprintf(pw_ok, sizeof(pw_ok), "%s/pw", run_root);
-  snprintf(pw_world, sizeof(pw_world), "%s/pw-world", run_root);
+/* The password files of "@pw" and "@pwr", in the run directory. */
+static int write_pw_files(void) {
+  snprintf(pw_ok, sizeof(pw_ok), "%s/pw", glue_run_root);
+  snprintf(pw_world, sizeof(pw_world), "%s/pw-world", glue_run_root);
   if (write_file(pw_ok, SECRET "\n", 0600) != 0 ||
       write_file(pw_world, SECRET "\n", 0644) != 0) {
     perror("check_homelab_fritz: password files");
-    return 99;
+    return -1;
   }
-  SRunner *sr = srunner_create(homelab_fritz_suite());
-  srunner_run_all(sr, CK_ENV);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  unlink(pw_ok);
-  unlink(pw_world);
-  rmdir(run_root);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return 0;
+}
+
+int main(void) {
+  return glue_main("check_homelab_fritz", NULL, "hl_gfritz",
+                   homelab_fritz_suite, write_pw_files);
 }

@@ -18,110 +18,41 @@
  */
 #include "../../plugins/homelab_host.c"
 
-#include "mock_collectd.h"
+#include "glue_util.h"
 
 #include <check.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
 
-#define TYPES_DB "/usr/share/collectd/types.db"
 #define TOL 1e-9
 
-static char fx_root[PATH_MAX];  /* absolute $HL_FIXTURES/glue */
-static char run_root[PATH_MAX]; /* mkdtemp() dir of this run, removed at exit */
-static char tmp_root[PATH_MAX]; /* current copy inside it, "" if none */
+static char
+    tmp_root[PATH_MAX]; /* current copy inside glue_run_root, "" if none */
 
 /* ---- files --------------------------------------------------------------- */
 
-/* @buf = @dir/@name; fails the test if it does not fit. */
-static const char *path_join(char *buf, size_t size, const char *dir,
-                             const char *name) {
-  int n = snprintf(buf, size, "%s/%s", dir, name);
-  ck_assert_msg(n > 0 && (size_t)n < size, "path too long: %s", name);
-  return buf;
-}
-
-/* @buf = <fixtures>/glue/@rel. */
-static const char *fx_path(char *buf, size_t size, const char *rel) {
-  return path_join(buf, size, fx_root, rel);
-}
-
-static void write_file(const char *path, const char *data, size_t len) {
-  FILE *f = fopen(path, "w");
-  ck_assert_msg(f != NULL, "cannot create %s", path);
-  ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-  ck_assert_int_eq(fclose(f), 0);
-}
-
-static void copy_file(const char *src, const char *dst) {
-  struct hl_buf b;
-  hl_buf_init(&b, HL_PROC_FILE_MAX);
-  ck_assert_msg(hl_buf_read_file(&b, src) == 0, "cannot read %s", src);
-  write_file(dst, b.data ? b.data : "", b.len);
-  hl_buf_free(&b);
-}
-
-/* Copies a tree of directories and regular files. */
-static void copy_tree(const char *src, const char *dst) {
-  DIR *d = opendir(src);
-  ck_assert_msg(d != NULL, "cannot open %s", src);
-  for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-      continue;
-    char s[PATH_MAX], t[PATH_MAX];
-    path_join(s, sizeof(s), src, e->d_name);
-    path_join(t, sizeof(t), dst, e->d_name);
-    struct stat st;
-    ck_assert_int_eq(lstat(s, &st), 0);
-    if (S_ISDIR(st.st_mode)) {
-      ck_assert_int_eq(mkdir(t, 0755), 0);
-      copy_tree(s, t);
-    } else if (S_ISREG(st.st_mode)) {
-      copy_file(s, t);
-    }
-  }
-  closedir(d);
-}
-
-/* Copies glue/@fixture to a fresh dir under run_root and returns it. */
+/* Copies glue/@fixture to a fresh dir under glue_run_root and returns it. */
 static const char *tmp_copy(const char *fixture) {
-  path_join(tmp_root, sizeof(tmp_root), run_root, "t.XXXXXX");
-  ck_assert_msg(mkdtemp(tmp_root) != NULL, "mkdtemp failed");
+  glue_mk_tmpdir(tmp_root, sizeof(tmp_root));
   char src[PATH_MAX];
-  copy_tree(fx_path(src, sizeof(src), fixture), tmp_root);
+  glue_copy_tree(glue_fx_path(src, sizeof(src), fixture), tmp_root);
   return tmp_root;
 }
 
 /* Replaces <tmp>/@name with glue/samples/@sample. */
 static void tmp_put(const char *name, const char *sample) {
   char src[PATH_MAX], dst[PATH_MAX], rel[PATH_MAX];
-  path_join(rel, sizeof(rel), "samples", sample);
-  path_join(dst, sizeof(dst), tmp_root, name);
-  copy_file(fx_path(src, sizeof(src), rel), dst);
+  glue_path_join(rel, sizeof(rel), "samples", sample);
+  glue_path_join(dst, sizeof(dst), tmp_root, name);
+  glue_copy_file(glue_fx_path(src, sizeof(src), rel), dst);
 }
 
 static void tmp_rm(const char *name) {
   char p[PATH_MAX];
-  ck_assert_msg(unlink(path_join(p, sizeof(p), tmp_root, name)) == 0,
+  ck_assert_msg(unlink(glue_path_join(p, sizeof(p), tmp_root, name)) == 0,
                 "cannot remove %s", p);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw) {
-  return remove(path);
-}
-
-static void remove_tree(const char *dir) {
-  nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void tmp_remove_all(void) {
-  if (tmp_root[0] != '\0')
-    remove_tree(tmp_root);
-  tmp_root[0] = '\0';
 }
 
 /* ---- plugin driving ------------------------------------------------------ */
@@ -131,14 +62,13 @@ static void setup(void) {
   tmp_root[0] = '\0';
   mock_reset();
   /* Check identifiers and value counts like the daemon would. */
-  if (mock_types_load(TYPES_DB) != 0)
-    fprintf(stderr, "note: %s missing, types are not checked\n", TYPES_DB);
+  glue_types_load(false);
   module_register();
 }
 
 static void teardown(void) {
   mock_reset(); /* runs the free_func of registered reads */
-  tmp_remove_all();
+  glue_remove_tree(tmp_root);
 }
 
 /* A <Plugin homelab_host> block with ProcRoot @root (NULL = none). */
@@ -151,7 +81,7 @@ static oconfig_item_t *block(const char *root) {
 
 static oconfig_item_t *block_fx(const char *fixture) {
   char p[PATH_MAX];
-  return block(fx_path(p, sizeof(p), fixture));
+  return block(glue_fx_path(p, sizeof(p), fixture));
 }
 
 /* Passes @ci to the config callback (which defers errors to init), frees it
@@ -167,42 +97,12 @@ static void configure_ok(oconfig_item_t *ci) {
   ck_assert_uint_eq(mock_read_count(), 1);
 }
 
-/* One read with fresh records. */
-static int read_once(void) {
-  mock_clear_records();
-  return mock_read(0);
-}
-
-static double gauge(const char *pi, const char *type, const char *ti) {
-  const value_list_t *vl = mock_find(pi, type, ti);
-  ck_assert_msg(vl != NULL, "no value %s/%s-%s", pi, type, ti);
-  ck_assert_msg(vl->values_len == 1, "%s/%s-%s has %zu values", pi, type, ti,
-                vl->values_len);
-  return vl->values[0].gauge;
-}
-
-static bool has(const char *pi, const char *type, const char *ti) {
-  return mock_find(pi, type, ti) != NULL;
-}
-
-static size_t notifications_for(const char *pi) {
-  size_t n = 0;
-  for (size_t i = 0; i < mock_count_notifications(); i++)
-    n += strcmp(mock_notification(i)->plugin_instance, pi) == 0;
-  return n;
-}
-
 static const notification_t *last_notification_for(const char *pi) {
   const notification_t *last = NULL;
   for (size_t i = 0; i < mock_count_notifications(); i++)
     if (strcmp(mock_notification(i)->plugin_instance, pi) == 0)
       last = mock_notification(i);
   return last;
-}
-
-static void assert_clean_log(void) {
-  ck_assert_uint_eq(mock_log_count(LOG_ERR, NULL), 0);
-  ck_assert_uint_eq(mock_log_count(LOG_WARNING, NULL), 0);
 }
 
 /* ---- expected numbers (tests/fixtures/glue/README) ----------------------- */
@@ -227,7 +127,7 @@ static const double cpu_all_old[CPU_ROWS] = {20, 0, 10, 60, 5, 2.5, 2.5, 0, 35};
 static void assert_cpu(const char *instance, const double *want) {
   double sum = 0;
   for (size_t i = 0; i < CPU_ROWS; i++) {
-    double v = gauge(instance, "percent", cpu_names[i]);
+    double v = glue_gauge(instance, "percent", cpu_names[i]);
     ck_assert_msg(fabs(v - want[i]) < TOL, "%s %s: %.12g, want %g", instance,
                   cpu_names[i], v, want[i]);
     if (i < CPU_ROWS - 1)
@@ -235,7 +135,7 @@ static void assert_cpu(const char *instance, const double *want) {
   }
   ck_assert_double_eq_tol(sum, 100, TOL);
   ck_assert_uint_eq(mock_count_matching(instance, "percent", NULL), CPU_ROWS);
-  ck_assert(!has(instance, "percent", "guest"));
+  ck_assert(!glue_has(instance, "percent", "guest"));
 }
 
 struct want {
@@ -272,7 +172,7 @@ static const struct want old_first_read[] = {
 
 static void assert_wants(const struct want *w, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    double v = gauge(w[i].pi, w[i].type, w[i].ti);
+    double v = glue_gauge(w[i].pi, w[i].type, w[i].ti);
     ck_assert_msg(fabs(v - w[i].v) < 1e-6, "%s/%s-%s: %.17g, want %.17g",
                   w[i].pi, w[i].type, w[i].ti, v, w[i].v);
   }
@@ -289,15 +189,15 @@ static void assert_load(double a, double b, double c) {
 
 /* df rows of the real "/" : present, consistent, percentages in range. */
 static void assert_df_root(void) {
-  double used = gauge("df-root", "df_complex", "used");
-  double fr = gauge("df-root", "df_complex", "free");
-  double res = gauge("df-root", "df_complex", "reserved");
-  ck_assert_double_eq_tol(used + fr + res, gauge("df-root", "bytes", "total"),
-                          0.5);
-  double pct = gauge("df-root", "percent_bytes", "used");
+  double used = glue_gauge("df-root", "df_complex", "used");
+  double fr = glue_gauge("df-root", "df_complex", "free");
+  double res = glue_gauge("df-root", "df_complex", "reserved");
+  ck_assert_double_eq_tol(used + fr + res,
+                          glue_gauge("df-root", "bytes", "total"), 0.5);
+  double pct = glue_gauge("df-root", "percent_bytes", "used");
   ck_assert(pct >= 0 && pct <= 100);
-  ck_assert(has("df-root", "df_inodes", "used"));
-  ck_assert(has("df-root", "df_inodes", "free"));
+  ck_assert(glue_has("df-root", "df_inodes", "used"));
+  ck_assert(glue_has("df-root", "df_inodes", "free"));
 }
 
 /* ---- config -------------------------------------------------------------- */
@@ -320,9 +220,9 @@ START_TEST(test_no_block_uses_defaults) {
   ck_assert_double_eq(t->mounts[0].disk.limits.failure, 95);
   ck_assert_double_eq(t->mounts[0].disk.limits.hysteresis, 2);
   ck_assert(!hl_thresh_enabled(&t->memory.limits));
-  ck_assert_int_eq(read_once(), 0);
-  ck_assert(has("", "uptime", ""));
-  ck_assert(has("memory", "percent", "used"));
+  ck_assert_int_eq(glue_read_once(), 0);
+  ck_assert(glue_has("", "uptime", ""));
+  ck_assert(glue_has("memory", "percent", "used"));
   ck_assert_uint_eq(mock_log_count(LOG_ERR, NULL), 0);
 }
 END_TEST
@@ -347,7 +247,7 @@ START_TEST(test_options_are_applied) {
   ck_assert_double_eq(t->mounts[0].disk.limits.hysteresis, 5);
   ck_assert_double_eq(t->swap.limits.warning, 50);
   ck_assert_double_eq(t->swap.limits.hysteresis, 5);
-  assert_clean_log();
+  glue_assert_clean_log();
 }
 END_TEST
 
@@ -419,7 +319,8 @@ START_TEST(test_bad_config) {
     switch (o->kind) {
     case O_STR:
       ci_add_string(ci, o->key,
-                    o->s[0] == '@' ? fx_path(p, sizeof(p), o->s + 1) : o->s);
+                    o->s[0] == '@' ? glue_fx_path(p, sizeof(p), o->s + 1)
+                                   : o->s);
       break;
     case O_NUM:
       ci_add_number(ci, o->key, o->n);
@@ -462,15 +363,15 @@ START_TEST(test_mountpoint_all) {
   oconfig_item_t *ci = block(tmp_root);
   ci_add_string(ci, "MountPoint", "all");
   configure_ok(ci);
-  ck_assert_int_eq(read_once(), 0);
-  assert_df_root();                               /* overlay root */
-  ck_assert(has("df-tmp", "df_complex", "used")); /* ext4 */
-  ck_assert(has("df-usr", "df_complex", "used")); /* ext4 */
-  ck_assert(!has("df-var-tmp", NULL, NULL));      /* bind mount */
-  ck_assert(!has("df-srv", NULL, NULL));          /* shadowed by tmpfs */
-  ck_assert(!has("df-run", NULL, NULL));          /* tmpfs */
-  ck_assert(!has("df-proc", NULL, NULL));         /* proc */
-  assert_clean_log();
+  ck_assert_int_eq(glue_read_once(), 0);
+  assert_df_root();                                    /* overlay root */
+  ck_assert(glue_has("df-tmp", "df_complex", "used")); /* ext4 */
+  ck_assert(glue_has("df-usr", "df_complex", "used")); /* ext4 */
+  ck_assert(!glue_has("df-var-tmp", NULL, NULL));      /* bind mount */
+  ck_assert(!glue_has("df-srv", NULL, NULL));          /* shadowed by tmpfs */
+  ck_assert(!glue_has("df-run", NULL, NULL));          /* tmpfs */
+  ck_assert(!glue_has("df-proc", NULL, NULL));         /* proc */
+  glue_assert_clean_log();
 }
 END_TEST
 
@@ -483,23 +384,23 @@ START_TEST(test_mountpoint_all_follows_table) {
   ci_add_string(ci, "MountPoint", "all");
   ci_add_string(ci, "MountPoint", "/tmp/");
   configure_ok(ci);
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   ck_assert_uint_eq(mock_count_matching("df-tmp", "df_complex", "used"), 1);
-  ck_assert(has("df-usr", "df_complex", "used"));
+  ck_assert(glue_has("df-usr", "df_complex", "used"));
   tmp_put("self/mounts", "mounts.root");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   assert_df_root();
-  ck_assert(!has("df-tmp", NULL, NULL));
-  ck_assert(!has("df-usr", NULL, NULL));
+  ck_assert(!glue_has("df-tmp", NULL, NULL));
+  ck_assert(!glue_has("df-usr", NULL, NULL));
   ck_assert_uint_eq(mock_log_count(LOG_ERR, "/tmp is not mounted"), 1);
   const struct host_target *t = mock_read_data(0);
   ck_assert_uint_eq(t->nmounts, 2); /* "/" and the pinned /tmp */
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   ck_assert_uint_eq(mock_log_count(LOG_ERR, NULL), 0); /* said once */
   tmp_put("self/mounts", "mounts.all");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   ck_assert_uint_eq(mock_count_matching("df-tmp", "df_complex", "used"), 1);
-  ck_assert(has("df-usr", "df_complex", "used"));
+  ck_assert(glue_has("df-usr", "df_complex", "used"));
   ck_assert_uint_eq(mock_log_count(LOG_INFO, "/tmp can be read again"), 1);
 }
 END_TEST
@@ -508,7 +409,7 @@ END_TEST
 
 START_TEST(test_first_read_defaults) {
   configure_ok(block_fx("host"));
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   assert_wants(host_first_read,
                sizeof(host_first_read) / sizeof(host_first_read[0]));
   assert_load(0.52, 0.58, 0.59);
@@ -521,22 +422,22 @@ START_TEST(test_first_read_defaults) {
     ck_assert_str_eq(vl->host, ""); /* the daemon fills host and interval */
     ck_assert_uint_eq(vl->interval, 0);
   }
-  ck_assert_uint_eq(notifications_for("memory"), 0);
-  ck_assert_uint_eq(notifications_for("swap"), 0);
-  assert_clean_log();
+  ck_assert_uint_eq(glue_notif_count(0, "memory", NULL, NULL), 0);
+  ck_assert_uint_eq(glue_notif_count(0, "swap", NULL, NULL), 0);
+  glue_assert_clean_log();
 }
 END_TEST
 
 START_TEST(test_cpu_percent_second_read) {
   configure_ok(block(tmp_copy("host")));
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   tmp_put("stat", "stat.next");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   assert_cpu("cpu", cpu_all_next);
   ck_assert_uint_eq(mock_count_matching("cpu0", NULL, NULL), 0);
   assert_wants(host_first_read,
                sizeof(host_first_read) / sizeof(host_first_read[0]));
-  assert_clean_log();
+  glue_assert_clean_log();
 }
 END_TEST
 
@@ -544,18 +445,18 @@ START_TEST(test_per_cpu) {
   oconfig_item_t *ci = block(tmp_copy("host"));
   ci_add_bool(ci, "ReportPerCPU", true);
   configure_ok(ci);
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   ck_assert_uint_eq(mock_count_matching(NULL, "percent", "user"), 0);
   tmp_put("stat", "stat.next");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   assert_cpu("cpu", cpu_all_next);
   for (int c = 0; c < 4; c++) {
     char inst[16];
     snprintf(inst, sizeof(inst), "cpu%d", c);
     assert_cpu(inst, cpu_each_next[c]);
   }
-  ck_assert(!has("cpu4", NULL, NULL));
-  assert_clean_log();
+  ck_assert(!glue_has("cpu4", NULL, NULL));
+  glue_assert_clean_log();
 }
 END_TEST
 
@@ -563,20 +464,20 @@ START_TEST(test_cpu_hot_unplug) {
   oconfig_item_t *ci = block(tmp_copy("host"));
   ci_add_bool(ci, "ReportPerCPU", true);
   configure_ok(ci);
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   tmp_put("stat", "stat.unplug"); /* cpu1 went offline */
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   assert_cpu("cpu", cpu_all_next);
   assert_cpu("cpu0", cpu_each_next[0]);
-  ck_assert(!has("cpu1", NULL, NULL));
+  ck_assert(!glue_has("cpu1", NULL, NULL));
   assert_cpu("cpu2", cpu_each_next[2]);
   assert_cpu("cpu3", cpu_each_next[3]);
   /* cpu1 is back, but the previous sample lacks it; nothing else moved. */
   tmp_put("stat", "stat.next");
-  ck_assert_int_eq(read_once(), 0);
-  ck_assert(!has("cpu1", NULL, NULL));
-  ck_assert(has("memory", "memory", "used"));
-  assert_clean_log();
+  ck_assert_int_eq(glue_read_once(), 0);
+  ck_assert(!glue_has("cpu1", NULL, NULL));
+  ck_assert(glue_has("memory", "memory", "used"));
+  glue_assert_clean_log();
 }
 END_TEST
 
@@ -596,39 +497,39 @@ START_TEST(test_value_groups) {
   ci_add_bool(ci, "ValuesPercentage", gc->pct);
   ci_add_bool(ci, "ReportProcesses", gc->procs);
   configure_ok(ci);
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   tmp_put("stat", "stat.next");
-  ck_assert_int_eq(read_once(), 0);
-  ck_assert_int_eq(has("memory", "memory", "used"), gc->abs);
-  ck_assert_int_eq(has("memory", "memory", "total"), gc->abs);
-  ck_assert_int_eq(has("memory", "percent", "used"), gc->pct);
-  ck_assert_int_eq(has("swap", "swap", "used"), gc->abs);
-  ck_assert_int_eq(has("swap", "percent", "used"), gc->pct);
-  ck_assert_int_eq(has("df-root", "df_complex", "used"), gc->abs);
-  ck_assert_int_eq(has("df-root", "bytes", "total"), gc->abs);
-  ck_assert_int_eq(has("df-root", "df_inodes", "used"), gc->abs);
-  ck_assert_int_eq(has("df-root", "percent_bytes", "used"), gc->pct);
-  ck_assert_int_eq(has("", "count", "processes"), gc->procs);
-  ck_assert_int_eq(has("", "count", "threads"), gc->procs);
+  ck_assert_int_eq(glue_read_once(), 0);
+  ck_assert_int_eq(glue_has("memory", "memory", "used"), gc->abs);
+  ck_assert_int_eq(glue_has("memory", "memory", "total"), gc->abs);
+  ck_assert_int_eq(glue_has("memory", "percent", "used"), gc->pct);
+  ck_assert_int_eq(glue_has("swap", "swap", "used"), gc->abs);
+  ck_assert_int_eq(glue_has("swap", "percent", "used"), gc->pct);
+  ck_assert_int_eq(glue_has("df-root", "df_complex", "used"), gc->abs);
+  ck_assert_int_eq(glue_has("df-root", "bytes", "total"), gc->abs);
+  ck_assert_int_eq(glue_has("df-root", "df_inodes", "used"), gc->abs);
+  ck_assert_int_eq(glue_has("df-root", "percent_bytes", "used"), gc->pct);
+  ck_assert_int_eq(glue_has("", "count", "processes"), gc->procs);
+  ck_assert_int_eq(glue_has("", "count", "threads"), gc->procs);
   /* Always sent: uptime, load and CPU (which only exists as percent). */
-  ck_assert(has("", "uptime", ""));
-  ck_assert(has("", "load", ""));
-  ck_assert(has("cpu", "percent", "active"));
-  assert_clean_log();
+  ck_assert(glue_has("", "uptime", ""));
+  ck_assert(glue_has("", "load", ""));
+  ck_assert(glue_has("cpu", "percent", "active"));
+  glue_assert_clean_log();
 }
 END_TEST
 
 START_TEST(test_old_kernel) {
   /* No MemAvailable (before 3.14), no swap, 7-column /proc/stat. */
   configure_ok(block(tmp_copy("host_old")));
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   assert_wants(old_first_read,
                sizeof(old_first_read) / sizeof(old_first_read[0]));
   assert_load(1.00, 0.75, 0.50);
   tmp_put("stat", "stat.old.next");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   assert_cpu("cpu", cpu_all_old);
-  assert_clean_log();
+  glue_assert_clean_log();
 }
 END_TEST
 
@@ -657,13 +558,15 @@ START_TEST(test_memory_notifications) {
   for (size_t i = 0; i < sizeof(mem_steps) / sizeof(mem_steps[0]); i++) {
     const struct mem_step *st = &mem_steps[i];
     tmp_put("meminfo", st->meminfo);
-    ck_assert_int_eq(read_once(), 0);
+    ck_assert_int_eq(glue_read_once(), 0);
     if (st->severity == 0) {
-      ck_assert_msg(notifications_for("memory") == 0, "step %zu notified", i);
+      ck_assert_msg(glue_notif_count(0, "memory", NULL, NULL) == 0,
+                    "step %zu notified", i);
       continue;
     }
-    ck_assert_msg(notifications_for("memory") == 1, "step %zu: %zu", i,
-                  notifications_for("memory"));
+    ck_assert_msg(glue_notif_count(0, "memory", NULL, NULL) == 1,
+                  "step %zu: %zu", i,
+                  glue_notif_count(0, "memory", NULL, NULL));
     const notification_t *n = last_notification_for("memory");
     ck_assert_int_eq(n->severity, st->severity);
     ck_assert_str_eq(n->host, MOCK_HOSTNAME);
@@ -674,7 +577,8 @@ START_TEST(test_memory_notifications) {
                   n->message);
     ck_assert_ptr_nonnull(strstr(n->message, "Host mockhost"));
   }
-  ck_assert_uint_eq(notifications_for("swap"), 0); /* swap limits are off */
+  ck_assert_uint_eq(glue_notif_count(0, "swap", NULL, NULL),
+                    0); /* swap limits are off */
 }
 END_TEST
 
@@ -690,14 +594,14 @@ START_TEST(test_disk_notification) {
   ci_add_number(ci, "WarningDiskPercent", floor(fs.used_pct / 2));
   ci_add_number(ci, "FailureDiskPercent", 100);
   configure_ok(ci);
-  ck_assert_int_eq(read_once(), 0);
-  ck_assert_uint_eq(notifications_for("df-root"), 1);
+  ck_assert_int_eq(glue_read_once(), 0);
+  ck_assert_uint_eq(glue_notif_count(0, "df-root", NULL, NULL), 1);
   const notification_t *n = last_notification_for("df-root");
   ck_assert_int_eq(n->severity, NOTIF_WARNING);
   ck_assert_str_eq(n->type, "percent_bytes");
   ck_assert_ptr_nonnull(strstr(n->message, "disk / is"));
-  ck_assert_int_eq(read_once(), 0);
-  ck_assert_uint_eq(notifications_for("df-root"), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
+  ck_assert_uint_eq(glue_notif_count(0, "df-root", NULL, NULL), 0);
 }
 END_TEST
 
@@ -705,7 +609,7 @@ END_TEST
 
 START_TEST(test_stat_vanishes) {
   configure_ok(block(tmp_copy("host")));
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   tmp_rm("stat");
   const char *err = "/stat failed: No such file or directory";
   mock_clear_records();
@@ -716,8 +620,8 @@ START_TEST(test_stat_vanishes) {
   /* Logged once until the file is back, not on every read. */
   ck_assert_uint_eq(mock_log_count(LOG_ERR, err), 1);
   ck_assert_uint_eq(mock_log_count(LOG_ERR, NULL), 1);
-  ck_assert(has("memory", "memory", "used")); /* the rest still works */
-  ck_assert(has("df-root", "percent_bytes", "used"));
+  ck_assert(glue_has("memory", "memory", "used")); /* the rest still works */
+  ck_assert(glue_has("df-root", "percent_bytes", "used"));
   /* Recovery: logged once; CPU deltas continue from the last good sample. */
   tmp_put("stat", "stat.next");
   mock_clear_records();
@@ -726,10 +630,10 @@ START_TEST(test_stat_vanishes) {
   ck_assert_uint_eq(mock_log_count(LOG_INFO, "/stat can be read again"), 1);
   ck_assert_uint_eq(mock_log_count(LOG_ERR, NULL), 0);
   ck_assert_uint_eq(mock_count_matching("cpu", "percent", "user"), 1);
-  ck_assert_double_eq_tol(gauge("cpu", "percent", "user"), 30, TOL);
+  ck_assert_double_eq_tol(glue_gauge("cpu", "percent", "user"), 30, TOL);
   /* A new failure after the recovery is reported again. */
   tmp_rm("stat");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   ck_assert_uint_eq(mock_log_count(LOG_ERR, err), 1);
 }
 END_TEST
@@ -738,16 +642,16 @@ static const char *const bad_stats[] = {"stat.cut", "stat.garbage"};
 
 START_TEST(test_bad_stat) {
   configure_ok(block(tmp_copy("host")));
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   tmp_put("stat", bad_stats[_i]);
   mock_clear_records();
   ck_assert_int_eq(mock_read(0), 0);
   ck_assert_int_eq(mock_read(0), 0);
   ck_assert_uint_eq(mock_log_count(LOG_ERR, "/stat: unexpected content"), 1);
   ck_assert_uint_eq(mock_count_matching("cpu", NULL, NULL), 0);
-  ck_assert(has("memory", "percent", "used"));
+  ck_assert(glue_has("memory", "percent", "used"));
   tmp_put("stat", "stat.next");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   ck_assert(mock_log_contains(LOG_INFO, "/stat can be read again"));
   assert_cpu("cpu", cpu_all_next);
 }
@@ -755,16 +659,16 @@ END_TEST
 
 START_TEST(test_proc_root_gone) {
   configure_ok(block(tmp_copy("host")));
-  ck_assert_int_eq(read_once(), 0);
-  tmp_remove_all();
-  ck_assert_int_ne(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
+  glue_remove_tree(tmp_root);
+  ck_assert_int_ne(glue_read_once(), 0);
   ck_assert_uint_eq(mock_count_values(), 0);
   const char *const names[] = {"/stat failed",        "/uptime failed",
                                "/loadavg failed",     "/meminfo failed",
                                "/self/mounts failed", "listing"};
   for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
     ck_assert_msg(mock_log_count(LOG_ERR, names[i]) == 1, "%s", names[i]);
-  ck_assert_int_ne(read_once(), 0);
+  ck_assert_int_ne(glue_read_once(), 0);
   ck_assert_uint_eq(mock_log_count(LOG_ERR, NULL), 0); /* backing off */
 }
 END_TEST
@@ -772,11 +676,11 @@ END_TEST
 START_TEST(test_loadavg_missing) {
   configure_ok(block(tmp_copy("host")));
   tmp_rm("loadavg");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   ck_assert(mock_log_contains(LOG_ERR, "/loadavg failed"));
-  ck_assert(!has("", "load", ""));
-  ck_assert(has("", "uptime", ""));
-  ck_assert_double_eq(gauge("", "count", "processes"), 3);
+  ck_assert(!glue_has("", "load", ""));
+  ck_assert(glue_has("", "uptime", ""));
+  ck_assert_double_eq(glue_gauge("", "count", "processes"), 3);
 }
 END_TEST
 
@@ -789,8 +693,8 @@ START_TEST(test_bug_threads_without_loadavg) {
   /* count-threads comes from loadavg; without it a 0 is dispatched. */
   configure_ok(block(tmp_copy("host")));
   tmp_rm("loadavg");
-  ck_assert_int_eq(read_once(), 0);
-  ck_assert(!has("", "count", "threads"));
+  ck_assert_int_eq(glue_read_once(), 0);
+  ck_assert(!glue_has("", "count", "threads"));
 }
 END_TEST
 
@@ -798,15 +702,16 @@ START_TEST(test_bug_empty_proc_root) {
   /* Every file gone but the directory is still there: nothing was read, so
    * the read must fail (and not report 0 processes and 0 threads). */
   configure_ok(block(tmp_copy("host")));
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   const char *const files[] = {"stat",        "uptime", "loadavg", "meminfo",
                                "self/mounts", "1/stat", "42/stat", "4242/stat",
                                "self",        "1",      "42",      "4242"};
   for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
     char p[PATH_MAX];
-    ck_assert_int_eq(remove(path_join(p, sizeof(p), tmp_root, files[i])), 0);
+    ck_assert_int_eq(remove(glue_path_join(p, sizeof(p), tmp_root, files[i])),
+                     0);
   }
-  ck_assert_int_ne(read_once(), 0);
+  ck_assert_int_ne(glue_read_once(), 0);
   ck_assert_uint_eq(mock_count_values(), 0);
 }
 END_TEST
@@ -860,29 +765,6 @@ static Suite *homelab_host_suite(void) {
 }
 
 int main(void) {
-  const char *env = getenv("HL_FIXTURES");
-  char abs[PATH_MAX];
-  if (realpath(env && *env ? env : "tests/fixtures", abs) == NULL) {
-    fprintf(stderr,
-            "check_homelab_host: fixtures not found; set HL_FIXTURES\n");
-    return 99; /* automake: hard error */
-  }
-  int n = snprintf(fx_root, sizeof(fx_root), "%s/glue", abs);
-  if (n < 0 || (size_t)n >= sizeof(fx_root))
-    return 99;
-  /* Per-test copies live under one directory that is removed at the end,
-   * also when a forked test failed before its teardown. */
-  const char *tmp = getenv("TMPDIR");
-  n = snprintf(run_root, sizeof(run_root), "%s/hl_glue.XXXXXX",
-               tmp && *tmp ? tmp : "/tmp");
-  if (n < 0 || (size_t)n >= sizeof(run_root) || mkdtemp(run_root) == NULL) {
-    perror("check_homelab_host: mkdtemp");
-    return 99;
-  }
-  SRunner *sr = srunner_create(homelab_host_suite());
-  srunner_run_all(sr, CK_ENV);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  remove_tree(run_root);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return glue_main("check_homelab_host", "glue", "hl_glue", homelab_host_suite,
+                   NULL);
 }

@@ -20,96 +20,26 @@
  */
 #include "../../plugins/homelab_nvme.c"
 
-#include "mock_collectd.h"
+#include "glue_util.h"
 
 #include <check.h>
 #include <dirent.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#define TYPES_DB "/usr/share/collectd/types.db"
 #define NCASES(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-static char fx_root[PATH_MAX];    /* absolute $HL_FIXTURES */
-static char homelab_db[PATH_MAX]; /* types.db.d/homelab.db */
-static char run_root[PATH_MAX];   /* mkdtemp() dir of this run */
-static char tmp_root[PATH_MAX];   /* copy of the sysfs tree, "" if none */
-static char dev_root[PATH_MAX];   /* empty DevRoot */
+static char tmp_root[PATH_MAX]; /* copy of the sysfs tree, "" if none */
+static char dev_root[PATH_MAX]; /* empty DevRoot */
 
 /* ---- files --------------------------------------------------------------- */
 
-static const char *path_join(char *buf, size_t size, const char *dir,
-                             const char *name) {
-  int n = snprintf(buf, size, "%s/%s", dir, name);
-  ck_assert_msg(n > 0 && (size_t)n < size, "path too long: %s", name);
-  return buf;
-}
-
-static void copy_tree(const char *src, const char *dst) {
-  DIR *d = opendir(src);
-  ck_assert_msg(d != NULL, "cannot open %s", src);
-  for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-      continue;
-    char s[PATH_MAX], t[PATH_MAX];
-    path_join(s, sizeof(s), src, e->d_name);
-    path_join(t, sizeof(t), dst, e->d_name);
-    struct stat st;
-    ck_assert_int_eq(lstat(s, &st), 0);
-    if (S_ISDIR(st.st_mode)) {
-      ck_assert_int_eq(mkdir(t, 0755), 0);
-      copy_tree(s, t);
-    } else if (S_ISLNK(st.st_mode)) {
-      char target[PATH_MAX];
-      ssize_t n = readlink(s, target, sizeof(target) - 1);
-      ck_assert(n > 0);
-      target[n] = '\0';
-      ck_assert_int_eq(symlink(target, t), 0);
-    } else {
-      char buf[4096];
-      FILE *in = fopen(s, "rb"), *out = fopen(t, "wb");
-      ck_assert(in != NULL && out != NULL);
-      size_t n = fread(buf, 1, sizeof(buf), in);
-      ck_assert_uint_eq(fwrite(buf, 1, n, out), n);
-      fclose(in);
-      ck_assert_int_eq(fclose(out), 0);
-    }
-  }
-  closedir(d);
-}
-
-static const char *mk_tmpdir(char *buf, size_t size) {
-  path_join(buf, size, run_root, "t.XXXXXX");
-  ck_assert_msg(mkdtemp(buf) != NULL, "mkdtemp failed");
-  return buf;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw) {
-  (void)st;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
-static void remove_tree(char *dir) {
-  if (dir[0] != '\0')
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-  dir[0] = '\0';
-}
-
 /* Reads <fixtures>/nvme/@rel (at most @len bytes); returns the count. */
 static size_t load(const char *rel, void *buf, size_t len) {
-  char p[PATH_MAX], r[PATH_MAX];
-  snprintf(r, sizeof(r), "nvme/%s", rel);
-  FILE *f = fopen(path_join(p, sizeof(p), fx_root, r), "rb");
-  ck_assert_msg(f != NULL, "cannot open %s", p);
-  size_t n = fread(buf, 1, len, f);
-  fclose(f);
-  return n;
+  char r[PATH_MAX];
+  return glue_load(glue_path_join(r, sizeof(r), "nvme", rel), buf, len);
 }
 
 static struct hl_nvme_health health(const char *name) {
@@ -134,41 +64,14 @@ static struct hl_nvme_ctrl_info ctrl_id(const char *name) {
 
 /* ---- config and targets -------------------------------------------------- */
 
-static void expand(char *buf, size_t size, const char *text) {
-  char sys[PATH_MAX];
-  const struct {
-    const char *token, *val;
-  } subst[] = {{"@sys", path_join(sys, sizeof(sys), fx_root, "nvme/sysfs")},
-               {"@tmp", tmp_root},
-               {"@dev", dev_root}};
-  size_t n = 0;
-  while (*text != '\0') {
-    const char *val = text;
-    size_t tlen = 1, vlen = 1;
-    for (size_t i = 0; i < sizeof(subst) / sizeof(subst[0]); i++) {
-      size_t len = strlen(subst[i].token);
-      if (strncmp(text, subst[i].token, len) == 0) {
-        val = subst[i].val;
-        tlen = len;
-        vlen = strlen(val);
-        break;
-      }
-    }
-    ck_assert_msg(n + vlen < size, "config text too long");
-    memcpy(buf + n, val, vlen);
-    n += vlen;
-    text += tlen;
-  }
-  buf[n] = '\0';
-}
-
 static void config_text(const char *text) {
-  char buf[8192];
-  expand(buf, sizeof(buf), text);
-  oconfig_item_t *ci = ci_parse(buf);
-  ck_assert_msg(ci != NULL, "bad config text: %s", buf);
-  ck_assert_int_eq(mock_config(HL_PLUGIN, ci), 0);
-  ci_free(ci);
+  char sys[PATH_MAX];
+  const struct glue_subst subst[] = {
+      {"@sys", glue_fx_path(sys, sizeof(sys), "nvme/sysfs")},
+      {"@tmp", tmp_root},
+      {"@dev", dev_root},
+  };
+  glue_config_text(HL_PLUGIN, text, subst, NCASES(subst));
 }
 
 /* Config + init that must succeed with @nreads read callbacks. */
@@ -207,45 +110,21 @@ static void process(struct hnvme_target *t, const struct hl_nvme_health *h) {
 
 /* ---- records ------------------------------------------------------------- */
 
-static const value_list_t *value(const char *pi, const char *type,
-                                 const char *ti) {
-  const value_list_t *vl = mock_find(pi, type, ti);
-  ck_assert_msg(vl != NULL, "no value %s/%s-%s", pi, type, ti);
-  ck_assert_uint_eq(vl->values_len, 1);
-  return vl;
-}
-
 static void assert_gauge(const char *pi, const char *type, const char *ti,
                          double want) {
-  double v = value(pi, type, ti)->values[0].gauge;
+  double v = glue_value(pi, type, ti)->values[0].gauge;
   ck_assert_msg(fabs(v - want) < 1e-6, "%s/%s-%s = %g, want %g", pi, type, ti,
                 v, want);
 }
 
 /* Index of the only notification with @severity and @ti; fails otherwise. */
 static size_t notif_one(int severity, const char *ti) {
-  size_t found = SIZE_MAX, n = 0;
-  for (size_t i = 0; i < mock_count_notifications(); i++) {
-    const notification_t *no = mock_notification(i);
-    if (no->severity == severity && strcmp(no->type_instance, ti) == 0) {
-      found = i;
-      n++;
-    }
-  }
-  ck_assert_msg(n == 1, "%zu notifications %d/%s, want 1 (of %zu)", n, severity,
-                ti, mock_count_notifications());
-  ck_assert_str_eq(mock_notification(found)->plugin, "homelab_nvme");
-  return found;
+  return glue_notif_one(severity, NULL, ti, "homelab_nvme");
 }
 
 static void assert_text(size_t i, const char *sub) {
   const char *msg = mock_notification(i)->message;
   ck_assert_msg(strstr(msg, sub) != NULL, "\"%s\" lacks \"%s\"", msg, sub);
-}
-
-static void assert_clean_log(void) {
-  ck_assert_uint_eq(mock_log_count(LOG_ERR, NULL), 0);
-  ck_assert_uint_eq(mock_log_count(LOG_WARNING, NULL), 0);
 }
 
 /* ---- fixture ------------------------------------------------------------- */
@@ -255,19 +134,15 @@ static void setup(void) {
   hnvme_cfg = (struct hnvme_conf){.ndev = 0};
   tmp_root[0] = '\0';
   mock_reset();
-  if (mock_types_load(TYPES_DB) != 0)
-    fprintf(stderr, "note: %s missing, types are not checked\n", TYPES_DB);
-  else
-    ck_assert_msg(mock_types_load(homelab_db) == 0, "cannot load %s",
-                  homelab_db);
-  mk_tmpdir(dev_root, sizeof(dev_root));
+  glue_types_load(true);
+  glue_mk_tmpdir(dev_root, sizeof(dev_root));
   module_register();
 }
 
 static void teardown(void) {
   mock_reset();
-  remove_tree(tmp_root);
-  remove_tree(dev_root);
+  glue_remove_tree(tmp_root);
+  glue_remove_tree(dev_root);
 }
 
 /* ---- SMART path: the field table ----------------------------------------- */
@@ -290,7 +165,8 @@ static void check_table(const char *fixture) {
     if (!have)
       continue;
     present++;
-    const value_list_t *vl = value("nvme0", hnvme_type(&fs[i]), fs[i].name);
+    const value_list_t *vl =
+        glue_value("nvme0", hnvme_type(&fs[i]), fs[i].name);
     if (fs[i].kind == HL_NVME_COUNTER)
       ck_assert_int_eq(vl->values[0].derive,
                        c > INT64_MAX ? INT64_MAX : (derive_t)c);
@@ -315,11 +191,11 @@ START_TEST(test_identity_meta) {
   struct hnvme_target *t = identified("", "ctrl_qemu");
   struct hl_nvme_health h = health("healthy");
   process(t, &h);
-  const value_list_t *vl = value("nvme0", "temperature", "temperature");
+  const value_list_t *vl = glue_value("nvme0", "temperature", "temperature");
   ck_assert_str_eq(mock_value_meta(vl, "model"), "QEMU NVMe Ctrl");
   ck_assert_str_eq(mock_value_meta(vl, "serial"), "deadbeef");
   ck_assert_str_eq(mock_value_meta(vl, "firmware"), "7.2.22");
-  vl = value("nvme0", "homelab_health", "");
+  vl = glue_value("nvme0", "homelab_health", "");
   ck_assert_str_eq(mock_value_meta(vl, "serial"), "deadbeef");
 }
 END_TEST
@@ -341,13 +217,13 @@ START_TEST(test_types) {
       {"media_errors", "derive"},
   };
   for (int i = 0; i < NCASES(want); i++)
-    value("nvme0", want[i][1], want[i][0]);
+    glue_value("nvme0", want[i][1], want[i][0]);
   ck_assert_int_eq(
-      value("nvme0", "total_bytes", "bytes_read")->values[0].derive,
+      glue_value("nvme0", "total_bytes", "bytes_read")->values[0].derive,
       (derive_t)12345678 * 512000);
   assert_gauge("nvme0", "temperature", "temperature", 308 - 273.15);
   ck_assert(!mock_find("nvme0", NULL, "temp_sensor3")); /* 0 K: missing */
-  assert_clean_log();
+  glue_assert_clean_log();
 }
 END_TEST
 
@@ -369,10 +245,11 @@ START_TEST(test_saturate) {
   struct hl_nvme_health h = health("saturate");
   process(t, &h);
   ck_assert_int_eq(
-      value("nvme0", "total_operations", "host_reads")->values[0].derive,
+      glue_value("nvme0", "total_operations", "host_reads")->values[0].derive,
       INT64_MAX);
-  ck_assert_int_eq(value("nvme0", "derive", "power_on_hours")->values[0].derive,
-                   INT64_MAX);
+  ck_assert_int_eq(
+      glue_value("nvme0", "derive", "power_on_hours")->values[0].derive,
+      INT64_MAX);
 }
 END_TEST
 
@@ -511,7 +388,7 @@ START_TEST(test_worn) {
   assert_text(notif_one(NOTIF_FAILURE, "avail_spare"),
               "5 % below threshold 10");
   ck_assert_uint_eq(mock_count_notifications(), 2);
-  assert_clean_log(); /* 180 is within homelab_percent_used's range */
+  glue_assert_clean_log(); /* 180 is within homelab_percent_used's range */
   struct hl_nvme_health ok = health("healthy");
   process(t, &ok);
   notif_one(NOTIF_OKAY, "percent_used");
@@ -558,7 +435,7 @@ START_TEST(test_namespaces) {
   assert_gauge("nvme0", "bytes", "ns1_used", 65536.0 * 512);
   assert_gauge("nvme0", "percent", "ns1_used", 25);
   ck_assert_uint_eq(mock_count_values(), 5);
-  assert_clean_log();
+  glue_assert_clean_log();
 }
 END_TEST
 
@@ -624,7 +501,7 @@ START_TEST(test_fallback_causes) {
   ck_assert_uint_eq(mock_log_count(LOG_WARNING, hl_nvme_status_str(0x4002)), 1);
   /* a regular file where the device node should be */
   char p[PATH_MAX];
-  FILE *f = fopen(path_join(p, sizeof(p), dev_root, "nvme10"), "w");
+  FILE *f = fopen(glue_path_join(p, sizeof(p), dev_root, "nvme10"), "w");
   ck_assert_ptr_nonnull(f);
   fclose(f);
   t->fallback = false;
@@ -652,12 +529,12 @@ END_TEST
 
 START_TEST(test_vanish) {
   char src[PATH_MAX], a[PATH_MAX], b[PATH_MAX];
-  mk_tmpdir(tmp_root, sizeof(tmp_root));
-  copy_tree(path_join(src, sizeof(src), fx_root, "nvme/sysfs"), tmp_root);
+  glue_mk_tmpdir(tmp_root, sizeof(tmp_root));
+  glue_copy_tree(glue_fx_path(src, sizeof(src), "nvme/sysfs"), tmp_root);
   configure_ok("DevRoot \"@dev\"\nSysfsRoot \"@tmp\"\nDevice \"nvme0\"\n", 1);
   ck_assert_int_eq(mock_read(0), 0);
-  path_join(a, sizeof(a), tmp_root, "class/nvme/nvme0");
-  path_join(b, sizeof(b), tmp_root, "class/nvme/gone");
+  glue_path_join(a, sizeof(a), tmp_root, "class/nvme/nvme0");
+  glue_path_join(b, sizeof(b), tmp_root, "class/nvme/gone");
   ck_assert_int_eq(rename(a, b), 0);
   mock_clear_records();
   ck_assert_int_eq(mock_read(0), 0); /* keeps its interval */
@@ -835,30 +712,6 @@ static Suite *homelab_nvme_suite(void) {
 }
 
 int main(void) {
-  const char *env = getenv("HL_FIXTURES");
-  if (realpath(env && *env ? env : "tests/fixtures", fx_root) == NULL) {
-    fprintf(stderr,
-            "check_homelab_nvme: fixtures not found; set HL_FIXTURES\n");
-    return 99;
-  }
-  const char *src = getenv("HL_SRCDIR");
-  int n = src && *src ? snprintf(homelab_db, sizeof(homelab_db),
-                                 "%s/types.db.d/homelab.db", src)
-                      : snprintf(homelab_db, sizeof(homelab_db),
-                                 "%s/../../types.db.d/homelab.db", fx_root);
-  if (n < 0 || (size_t)n >= sizeof(homelab_db))
-    return 99;
-  const char *tmp = getenv("TMPDIR");
-  n = snprintf(run_root, sizeof(run_root), "%s/hl_gnvme.XXXXXX",
-               tmp && *tmp ? tmp : "/tmp");
-  if (n < 0 || (size_t)n >= sizeof(run_root) || mkdtemp(run_root) == NULL) {
-    perror("check_homelab_nvme: mkdtemp");
-    return 99;
-  }
-  SRunner *sr = srunner_create(homelab_nvme_suite());
-  srunner_run_all(sr, CK_ENV);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  remove_tree(run_root);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return glue_main("check_homelab_nvme", NULL, "hl_gnvme", homelab_nvme_suite,
+                   NULL);
 }

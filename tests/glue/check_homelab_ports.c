@@ -23,12 +23,11 @@
  */
 #include "../../plugins/homelab_ports.c"
 
-#include "mock_collectd.h"
+#include "glue_util.h"
 
 #include <arpa/inet.h>
 #include <check.h>
 #include <dirent.h>
-#include <ftw.h>
 #include <limits.h>
 #include <pthread.h>
 #include <pwd.h>
@@ -39,107 +38,34 @@
 #include <unistd.h>
 #include <yajl/yajl_tree.h>
 
-#define TYPES_DB "/usr/share/collectd/types.db"
 #define NCASES(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
-static char fx_root[PATH_MAX];    /* absolute $HL_FIXTURES */
-static char homelab_db[PATH_MAX]; /* types.db.d/homelab.db of the source */
-static char run_root[PATH_MAX]; /* mkdtemp() dir of this run, removed at exit */
 static char tmp_root[PATH_MAX]; /* copy of the proc tree, "" if none */
 static char out_root[PATH_MAX]; /* report directory, "" if none */
 
 /* ---- files --------------------------------------------------------------- */
 
-/* @buf = @dir/@name; fails the test if it does not fit. */
-static const char *path_join(char *buf, size_t size, const char *dir,
-                             const char *name) {
-  int n = snprintf(buf, size, "%s/%s", dir, name);
-  ck_assert_msg(n > 0 && (size_t)n < size, "path too long: %s", name);
-  return buf;
-}
-
-/* @buf = <fixtures>/@rel. */
-static const char *fx_path(char *buf, size_t size, const char *rel) {
-  return path_join(buf, size, fx_root, rel);
-}
-
-static void write_file(const char *path, const char *data, size_t len) {
-  FILE *f = fopen(path, "w");
-  ck_assert_msg(f != NULL, "cannot create %s", path);
-  ck_assert_uint_eq(fwrite(data, 1, len, f), len);
-  ck_assert_int_eq(fclose(f), 0);
-}
-
-/* Reads @path into @b (NUL-terminated); fails the test if it cannot. */
-static void read_file(const char *path, struct hl_buf *b) {
-  hl_buf_init(b, 16u * 1024u * 1024u);
-  ck_assert_msg(hl_buf_read_file(b, path) == 0, "cannot read %s", path);
-}
-
-static void copy_file(const char *src, const char *dst) {
-  struct hl_buf b;
-  read_file(src, &b);
-  write_file(dst, b.data ? b.data : "", b.len);
-  hl_buf_free(&b);
-}
-
-/* Copies a tree of directories, regular files and symlinks (kept as such:
- * the fd entries of the fixture are "socket:[N]" links). */
-static void copy_tree(const char *src, const char *dst) {
-  DIR *d = opendir(src);
-  ck_assert_msg(d != NULL, "cannot open %s", src);
-  for (struct dirent *e = readdir(d); e != NULL; e = readdir(d)) {
-    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-      continue;
-    char s[PATH_MAX], t[PATH_MAX];
-    path_join(s, sizeof(s), src, e->d_name);
-    path_join(t, sizeof(t), dst, e->d_name);
-    struct stat st;
-    ck_assert_int_eq(lstat(s, &st), 0);
-    if (S_ISDIR(st.st_mode)) {
-      ck_assert_int_eq(mkdir(t, 0755), 0);
-      copy_tree(s, t);
-    } else if (S_ISREG(st.st_mode)) {
-      copy_file(s, t);
-    } else if (S_ISLNK(st.st_mode)) {
-      char target[PATH_MAX];
-      ssize_t n = readlink(s, target, sizeof(target) - 1);
-      ck_assert(n > 0);
-      target[n] = '\0';
-      ck_assert_int_eq(symlink(target, t), 0);
-    }
-  }
-  closedir(d);
-}
-
-/* A fresh empty directory under run_root in @buf. */
-static const char *mk_tmpdir(char *buf, size_t size) {
-  path_join(buf, size, run_root, "t.XXXXXX");
-  ck_assert_msg(mkdtemp(buf) != NULL, "mkdtemp failed");
-  return buf;
-}
-
 /* Copies ports/proc to tmp_root. */
 static void tmp_copy(void) {
   char src[PATH_MAX];
-  mk_tmpdir(tmp_root, sizeof(tmp_root));
-  copy_tree(fx_path(src, sizeof(src), "ports/proc"), tmp_root);
+  glue_mk_tmpdir(tmp_root, sizeof(tmp_root));
+  glue_copy_tree(glue_fx_path(src, sizeof(src), "ports/proc"), tmp_root);
 }
 
 /* Replaces <tmp>/@name with glue_ports/samples/@sample. */
 static void tmp_put(const char *name, const char *sample) {
   char src[PATH_MAX], dst[PATH_MAX], rel[PATH_MAX];
-  path_join(rel, sizeof(rel), "glue_ports/samples", sample);
-  path_join(dst, sizeof(dst), tmp_root, name);
-  copy_file(fx_path(src, sizeof(src), rel), dst);
+  glue_path_join(rel, sizeof(rel), "glue_ports/samples", sample);
+  glue_path_join(dst, sizeof(dst), tmp_root, name);
+  glue_copy_file(glue_fx_path(src, sizeof(src), rel), dst);
 }
 
 /* Puts the fixture's original <proc>/@name back into the copy. */
 static void tmp_restore(const char *name) {
   char src[PATH_MAX], dst[PATH_MAX], rel[PATH_MAX];
-  path_join(rel, sizeof(rel), "ports/proc", name);
-  path_join(dst, sizeof(dst), tmp_root, name);
-  copy_file(fx_path(src, sizeof(src), rel), dst);
+  glue_path_join(rel, sizeof(rel), "ports/proc", name);
+  glue_path_join(dst, sizeof(dst), tmp_root, name);
+  glue_copy_file(glue_fx_path(src, sizeof(src), rel), dst);
 }
 
 /* Gives the copy's process a new fd: <tmp>/@pid/fd/@fd -> socket:[@inode]. */
@@ -147,27 +73,14 @@ static void tmp_fd(int pid, int fd, unsigned inode) {
   char rel[64], p[PATH_MAX], target[64];
   snprintf(rel, sizeof(rel), "%d/fd/%d", pid, fd);
   snprintf(target, sizeof(target), "socket:[%u]", inode);
-  ck_assert_int_eq(symlink(target, path_join(p, sizeof(p), tmp_root, rel)), 0);
+  ck_assert_int_eq(symlink(target, glue_path_join(p, sizeof(p), tmp_root, rel)),
+                   0);
 }
 
 static void tmp_rm(const char *name) {
   char p[PATH_MAX];
-  ck_assert_msg(unlink(path_join(p, sizeof(p), tmp_root, name)) == 0,
+  ck_assert_msg(unlink(glue_path_join(p, sizeof(p), tmp_root, name)) == 0,
                 "cannot remove %s", p);
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw) {
-  (void)st;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
-static void remove_tree(char *dir) {
-  if (dir[0] != '\0')
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-  dir[0] = '\0';
 }
 
 static bool file_exists(const char *path) {
@@ -177,48 +90,18 @@ static bool file_exists(const char *path) {
 
 /* ---- config text --------------------------------------------------------- */
 
-/* Replaces the placeholders of @text: "@proc" (fixture tree), "@tmp" (its
- * copy) and "@out" (report directory). */
-static void expand(char *buf, size_t size, const char *text) {
+/* Config text -> <Plugin> tree -> config callback (which defers errors to
+ * init); frees the tree as the daemon does after the config phase.
+ * Placeholders: "@proc" (fixture tree), "@tmp" (its copy) and "@out" (report
+ * directory). */
+static void config_text(const char *text) {
   char proc[PATH_MAX];
-  const struct {
-    const char *token;
-    const char *val;
-  } subst[] = {
-      {"@proc", fx_path(proc, sizeof(proc), "ports/proc")},
+  const struct glue_subst subst[] = {
+      {"@proc", glue_fx_path(proc, sizeof(proc), "ports/proc")},
       {"@tmp", tmp_root},
       {"@out", out_root},
   };
-  size_t n = 0;
-  while (*text != '\0') {
-    const char *val = text;
-    size_t tlen = 1, vlen = 1;
-    for (size_t i = 0; i < sizeof(subst) / sizeof(subst[0]); i++) {
-      size_t len = strlen(subst[i].token);
-      if (strncmp(text, subst[i].token, len) == 0) {
-        val = subst[i].val;
-        tlen = len;
-        vlen = strlen(val);
-        break;
-      }
-    }
-    ck_assert_msg(n + vlen < size, "config text too long");
-    memcpy(buf + n, val, vlen);
-    n += vlen;
-    text += tlen;
-  }
-  buf[n] = '\0';
-}
-
-/* Config text -> <Plugin> tree -> config callback (which defers errors to
- * init); frees the tree as the daemon does after the config phase. */
-static void config_text(const char *text) {
-  char buf[8192];
-  expand(buf, sizeof(buf), text);
-  oconfig_item_t *ci = ci_parse(buf);
-  ck_assert_msg(ci != NULL, "bad config text: %s", buf);
-  ck_assert_int_eq(mock_config(HL_PLUGIN, ci), 0);
-  ci_free(ci);
+  glue_config_text(HL_PLUGIN, text, subst, NCASES(subst));
 }
 
 /* config_text() + init, which must succeed and leave one read. */
@@ -236,60 +119,16 @@ static void configure_ok(const char *text) {
 
 /* ---- reading ------------------------------------------------------------- */
 
-/* One read with fresh records. */
-static int read_once(void) {
-  mock_clear_records();
-  return mock_read(0);
-}
-
-static double gauge(const char *pi, const char *type, const char *ti) {
-  const value_list_t *vl = mock_find(pi, type, ti);
-  ck_assert_msg(vl != NULL, "no value %s/%s-%s", pi, type, ti);
-  ck_assert_msg(vl->values_len == 1, "%s/%s-%s has %zu values", pi, type, ti,
-                vl->values_len);
-  return vl->values[0].gauge;
-}
-
-static bool has(const char *pi, const char *type, const char *ti) {
-  return mock_find(pi, type, ti) != NULL;
-}
-
 static void assert_gauge(const char *pi, const char *type, const char *ti,
                          double want) {
-  double v = gauge(pi, type, ti);
+  double v = glue_gauge(pi, type, ti);
   ck_assert_msg(v == want, "%s/%s-%s = %g, want %g", pi, type, ti, v, want);
-}
-
-static bool notif_match(size_t i, int severity, const char *pi,
-                        const char *ti) {
-  const notification_t *n = mock_notification(i);
-  return (severity == 0 || n->severity == severity) &&
-         (pi == NULL || strcmp(n->plugin_instance, pi) == 0) &&
-         (ti == NULL || strcmp(n->type_instance, ti) == 0);
-}
-
-/* Notifications since the last clear with that severity (0 = any), plugin
- * instance and type instance (NULL = any). */
-static size_t notif_count(int severity, const char *pi, const char *ti) {
-  size_t n = 0;
-  for (size_t i = 0; i < mock_count_notifications(); i++)
-    n += notif_match(i, severity, pi, ti);
-  return n;
 }
 
 /* Index of the only such notification; fails unless there is exactly one. */
 static size_t notif_one(int severity, const char *pi, const char *ti) {
-  size_t found = SIZE_MAX, n = 0;
-  for (size_t i = 0; i < mock_count_notifications(); i++)
-    if (notif_match(i, severity, pi, ti)) {
-      found = i;
-      n++;
-    }
-  ck_assert_msg(n == 1, "%zu notifications %d %s/%s, want 1", n, severity, pi,
-                ti ? ti : "*");
-  const notification_t *no = mock_notification(found);
-  ck_assert_str_eq(no->host, MOCK_HOSTNAME);
-  ck_assert_str_eq(no->plugin, "homelab_ports");
+  size_t found = glue_notif_one(severity, pi, ti, "homelab_ports");
+  ck_assert_str_eq(mock_notification(found)->host, MOCK_HOSTNAME);
   return found;
 }
 
@@ -301,11 +140,6 @@ static void assert_meta(size_t i, const char *key, const char *want) {
   }
   ck_assert_msg(v != NULL, "meta %s missing", key);
   ck_assert_str_eq(v, want);
-}
-
-static void assert_no_errors(void) {
-  ck_assert_uint_eq(mock_log_count(LOG_ERR, NULL), 0);
-  ck_assert_uint_eq(mock_log_count(LOG_WARNING, NULL), 0);
 }
 
 static const struct ports_target *target(void) {
@@ -322,12 +156,7 @@ static void setup(void) {
   out_root[0] = '\0';
   mock_reset();
   /* Check identifiers and value counts like the daemon would. */
-  if (mock_types_load(TYPES_DB) != 0) {
-    fprintf(stderr, "note: %s missing, types are not checked\n", TYPES_DB);
-  } else {
-    ck_assert_msg(mock_types_load(homelab_db) == 0, "cannot load %s",
-                  homelab_db);
-  }
+  glue_types_load(true);
   module_register();
 }
 
@@ -336,8 +165,8 @@ static void engine_stop(void);
 static void teardown(void) {
   mock_reset(); /* runs the free_func of registered reads */
   engine_stop();
-  remove_tree(tmp_root);
-  remove_tree(out_root);
+  glue_remove_tree(tmp_root);
+  glue_remove_tree(out_root);
 }
 
 /* ---- config -------------------------------------------------------------- */
@@ -350,15 +179,15 @@ static void assert_counts_present(void) {
   };
   double sum = 0;
   for (size_t i = 0; i < sizeof(listeners) / sizeof(listeners[0]); i++) {
-    double v = gauge("listeners", "count", listeners[i]);
+    double v = glue_gauge("listeners", "count", listeners[i]);
     ck_assert(v >= 0);
     sum += i < 4 ? v : 0;
   }
-  ck_assert(gauge("listeners", "count", "distinct_ports") <= sum);
-  ck_assert(gauge("listeners", "count", "wildcard") <= sum);
-  ck_assert(has("policy", "count", "unexpected"));
-  ck_assert(has("policy", "count", "ephemeral"));
-  ck_assert(has("policy", "count", "wildcard"));
+  ck_assert(glue_gauge("listeners", "count", "distinct_ports") <= sum);
+  ck_assert(glue_gauge("listeners", "count", "wildcard") <= sum);
+  ck_assert(glue_has("policy", "count", "unexpected"));
+  ck_assert(glue_has("policy", "count", "ephemeral"));
+  ck_assert(glue_has("policy", "count", "wildcard"));
   for (size_t i = 0; i < mock_count_values(); i++) {
     const value_list_t *vl = mock_value(i);
     ck_assert_str_eq(vl->plugin, "homelab_ports");
@@ -386,15 +215,15 @@ START_TEST(test_defaults_real_proc) {
   ck_assert(t->policy.check_ephemeral);
   ck_assert_uint_eq(t->policy.nallow + t->policy.nwatch, 0);
   ck_assert_ptr_null(t->report_json);
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   assert_counts_present();
-  ck_assert_double_eq(gauge("policy", "count", "unexpected"), 0);
-  ck_assert_double_eq(gauge("policy", "count", "wildcard"), 0);
-  ck_assert_int_eq(has("docker", "homelab_available", ""), t->docker);
+  ck_assert_double_eq(glue_gauge("policy", "count", "unexpected"), 0);
+  ck_assert_double_eq(glue_gauge("policy", "count", "wildcard"), 0);
+  ck_assert_int_eq(glue_has("docker", "homelab_available", ""), t->docker);
   /* An engine socket this user may not open is the only excuse. */
   ck_assert_uint_eq(mock_log_count(LOG_ERR, NULL),
                     mock_log_count(LOG_ERR, "Docker API unavailable"));
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   assert_counts_present();
 }
 END_TEST
@@ -429,25 +258,25 @@ START_TEST(test_own_listeners_real_proc) {
            "%s",
            ntohs(a4.sin_port), udp);
   configure_ok(text);
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   char pi[32];
   snprintf(pi, sizeof(pi), "tcp-%u", ntohs(a4.sin_port));
   assert_gauge(pi, "homelab_listening", "127.0.0.1", 1);
   assert_gauge(pi, "homelab_pid", "127.0.0.1", getpid());
-  ck_assert(gauge("listeners", "count", "tcp_ipv4") >= 1);
+  ck_assert(glue_gauge("listeners", "count", "tcp_ipv4") >= 1);
   if (ufd >= 0) {
     snprintf(pi, sizeof(pi), "udp-%u", ntohs(a6.sin6_port));
     assert_gauge(pi, "homelab_listening", "::1", 1);
     assert_gauge(pi, "homelab_pid", "::1", getpid());
-    ck_assert(gauge("listeners", "count", "udp_ipv6") >= 1);
+    ck_assert(glue_gauge("listeners", "count", "udp_ipv6") >= 1);
   }
-  ck_assert_uint_eq(notif_count(NOTIF_FAILURE, NULL, NULL), 0);
+  ck_assert_uint_eq(glue_notif_count(NOTIF_FAILURE, NULL, NULL, NULL), 0);
   /* Closed: FAILURE once. */
   close(tfd);
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   snprintf(pi, sizeof(pi), "tcp-%u", ntohs(a4.sin_port));
   assert_gauge(pi, "homelab_listening", "127.0.0.1", 0);
-  ck_assert(!has(pi, "homelab_pid", NULL));
+  ck_assert(!glue_has(pi, "homelab_pid", NULL));
   notif_one(NOTIF_FAILURE, pi, "127.0.0.1");
   if (ufd >= 0)
     close(ufd);
@@ -455,7 +284,7 @@ START_TEST(test_own_listeners_real_proc) {
 END_TEST
 
 START_TEST(test_options_applied) {
-  mk_tmpdir(out_root, sizeof(out_root));
+  glue_mk_tmpdir(out_root, sizeof(out_root));
   configure_ok("ProcRoot \"@proc\"\n"
                "Processes false\n"
                "RetryEvery 3\n"
@@ -498,7 +327,7 @@ START_TEST(test_options_applied) {
   ck_assert_str_eq(p->allow_proc[0], "systemd-resolved");
   ck_assert_uint_eq(p->nlocal_only, 1);
   ck_assert(!p->check_ephemeral);
-  assert_no_errors();
+  glue_assert_clean_log();
 }
 END_TEST
 
@@ -646,12 +475,12 @@ static void assert_wants(const struct want *w, size_t n) {
 START_TEST(test_fixture_counts) {
   configure_ok(FX);
   for (int r = 0; r < 2; r++) {
-    ck_assert_int_eq(read_once(), 0);
+    ck_assert_int_eq(glue_read_once(), 0);
     assert_wants(fixture_counts,
                  sizeof(fixture_counts) / sizeof(*fixture_counts));
     ck_assert_uint_eq(mock_count_values(), 11); /* no Port, no Docker */
-    ck_assert(!has("docker", NULL, NULL));
-    assert_no_errors(); /* every type is in types.db or homelab.db */
+    ck_assert(!glue_has("docker", NULL, NULL));
+    glue_assert_clean_log(); /* every type is in types.db or homelab.db */
     /* The only finding, notified on the first read only. */
     ck_assert_uint_eq(mock_count_notifications(), r == 0 ? 1 : 0);
     if (r == 0)
@@ -665,18 +494,18 @@ START_TEST(test_distinct_ports) {
    * and tcp 22 on v4 and v6 counted once all along. */
   tmp_copy();
   configure_ok(TMP);
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   assert_gauge("listeners", "count", "distinct_ports", 5);
   tmp_put("net/udp", "udp.loopback53");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   assert_gauge("listeners", "count", "udp_ipv4", 2);
   assert_gauge("listeners", "count", "distinct_ports", 5);
   tmp_put("net/tcp6", "tcp6.plus_53");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   assert_gauge("listeners", "count", "tcp_ipv6", 3);
   assert_gauge("listeners", "count", "distinct_ports", 6);
   tmp_put("net/tcp", "tcp.plus_9090");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   assert_gauge("listeners", "count", "tcp_ipv4", 4);
   assert_gauge("listeners", "count", "distinct_ports", 7);
   assert_gauge("listeners", "count", "wildcard", 6); /* + [::]:53, :9090 */
@@ -689,22 +518,22 @@ START_TEST(test_v6_files_missing) {
   tmp_rm("net/tcp6");
   tmp_rm("net/udp6");
   configure_ok(TMP);
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   assert_gauge("listeners", "count", "tcp_ipv4", 3);
   assert_gauge("listeners", "count", "tcp_ipv6", 0);
   assert_gauge("listeners", "count", "udp_ipv6", 0);
   assert_gauge("listeners", "count", "distinct_ports", 4); /* 8443 was v6 */
   assert_gauge("listeners", "count", "wildcard", 3); /* 22, 40000, udp 53 */
-  assert_no_errors();
+  glue_assert_clean_log();
 }
 END_TEST
 
 START_TEST(test_processes_off) {
   /* Processes false: listeners are counted, owners stay unknown. */
   configure_ok(FX "Processes false\nPort \"tcp\" 22\n");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   assert_gauge("tcp-22", "homelab_listening", "", 1);
-  ck_assert(!has("tcp-22", "homelab_pid", NULL));
+  ck_assert(!glue_has("tcp-22", "homelab_pid", NULL));
   assert_gauge("listeners", "count", "tcp_ipv4", 3);
   size_t i = notif_one(NOTIF_WARNING, "tcp-40000", "ephemeral");
   assert_meta(i, "process", NULL);
@@ -757,7 +586,7 @@ START_TEST(test_watch) {
   snprintf(text, sizeof(text), FX QUIET "%s\n", wc->rule);
   configure_ok(text);
   for (int r = 0; r < 2; r++) {
-    ck_assert_int_eq(read_once(), 0);
+    ck_assert_int_eq(glue_read_once(), 0);
     assert_gauge(wc->pi, "homelab_listening", wc->ti, wc->up);
     ck_assert_uint_eq(mock_count_matching(wc->pi, NULL, NULL),
                       1 + (wc->pid > 0));
@@ -776,22 +605,22 @@ START_TEST(test_watch) {
     assert_meta(i, "address", wc->ti[0] ? wc->ti : NULL);
     assert_meta(i, "pid", NULL);
   }
-  assert_no_errors();
+  glue_assert_clean_log();
 }
 END_TEST
 
 START_TEST(test_watch_comes_and_goes) {
   tmp_copy();
   configure_ok(TMP QUIET "Port \"tcp\" 9090\n");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   assert_gauge("tcp-9090", "homelab_listening", "", 0);
   notif_one(NOTIF_FAILURE, "tcp-9090", "");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   ck_assert_uint_eq(mock_count_notifications(), 0);
   /* caddy (pid 400) starts listening on 9090. */
   tmp_put("net/tcp", "tcp.plus_9090");
   tmp_fd(400, 12, 21010);
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   assert_gauge("tcp-9090", "homelab_listening", "", 1);
   assert_gauge("tcp-9090", "homelab_pid", "", 400);
   ck_assert_uint_eq(mock_count_notifications(), 1);
@@ -800,11 +629,11 @@ START_TEST(test_watch_comes_and_goes) {
                    "Host mockhost: port tcp/9090 is listening again");
   assert_meta(i, "proto", "tcp");
   assert_meta(i, "pid", "400");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   ck_assert_uint_eq(mock_count_notifications(), 0);
   /* And stops again. */
   tmp_restore("net/tcp");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   assert_gauge("tcp-9090", "homelab_listening", "", 0);
   notif_one(NOTIF_FAILURE, "tcp-9090", "");
   ck_assert_uint_eq(mock_count_notifications(), 1);
@@ -817,7 +646,7 @@ START_TEST(test_watch_address_appears) {
   tmp_copy();
   configure_ok(TMP QUIET "<Port \"udp\" 53>\n Address \"127.0.0.1\"\n</Port>\n"
                          "Port \"udp\" 53\n");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   assert_gauge("udp-53", "homelab_listening", "127.0.0.1", 0);
   assert_gauge("udp-53", "homelab_listening", "", 1);
   size_t i = notif_one(NOTIF_FAILURE, "udp-53", "127.0.0.1");
@@ -825,7 +654,7 @@ START_TEST(test_watch_address_appears) {
   ck_assert_uint_eq(mock_count_notifications(), 1);
   tmp_put("net/udp", "udp.loopback53");
   tmp_fd(300, 10, 21011);
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   assert_gauge("udp-53", "homelab_listening", "127.0.0.1", 1);
   assert_gauge("udp-53", "homelab_pid", "127.0.0.1", 300);
   i = notif_one(NOTIF_OKAY, "udp-53", "127.0.0.1");
@@ -884,7 +713,7 @@ START_TEST(test_findings) {
   char text[1024];
   snprintf(text, sizeof(text), FX "%s", fc->rules);
   configure_ok(text);
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   size_t want = 0, per_ti[3] = {0};
   for (size_t k = 0; k < 8 && fc->found[k] != NULL; k++) {
     want++;
@@ -899,21 +728,22 @@ START_TEST(test_findings) {
     ck_assert_msg(n->severity == NOTIF_WARNING, "%s: severity %d", key,
                   n->severity);
     ck_assert_str_eq(n->type, "homelab_policy");
-    ck_assert_msg(notif_count(0, n->plugin_instance, n->type_instance) ==
-                      found_count(fc->found, key),
-                  "%s notified %zu times", key,
-                  notif_count(0, n->plugin_instance, n->type_instance));
+    ck_assert_msg(
+        glue_notif_count(0, n->plugin_instance, n->type_instance, NULL) ==
+            found_count(fc->found, key),
+        "%s notified %zu times", key,
+        glue_notif_count(0, n->plugin_instance, n->type_instance, NULL));
   }
   assert_gauge("policy", "count", "unexpected", per_ti[0]);
   assert_gauge("policy", "count", "ephemeral", per_ti[1]);
   assert_gauge("policy", "count", "wildcard", per_ti[2]);
   /* Each change once: nothing on the next reads. */
   for (int r = 0; r < 2; r++) {
-    ck_assert_int_eq(read_once(), 0);
+    ck_assert_int_eq(glue_read_once(), 0);
     ck_assert_uint_eq(mock_count_notifications(), 0);
     assert_gauge("policy", "count", "unexpected", per_ti[0]);
   }
-  assert_no_errors();
+  glue_assert_clean_log();
 }
 END_TEST
 
@@ -928,7 +758,7 @@ static void user_of(uid_t uid, char *buf, size_t size) {
 
 START_TEST(test_unexpected_text_and_meta) {
   configure_ok(FX QUIET "AllowPort \"tcp\" 22\nAllowPort \"udp\" 53\n");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   size_t i = notif_one(NOTIF_WARNING, "tcp-5432", "unexpected");
   ck_assert_str_eq(mock_notification(i)->message,
                    "Host mockhost: tcp 127.0.0.1:5432 (postgres, pid 200) is "
@@ -962,11 +792,11 @@ END_TEST
 START_TEST(test_listener_closes) {
   tmp_copy();
   configure_ok(TMP QUIET "AllowPort \"tcp\" 22\nAllowPort \"udp\" 53\n");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   ck_assert_uint_eq(mock_count_notifications(), 3);
   /* postgres stops. */
   tmp_put("net/tcp", "tcp.no_postgres");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   ck_assert_uint_eq(mock_count_notifications(), 1);
   size_t i = notif_one(NOTIF_OKAY, "tcp-5432", "unexpected");
   ck_assert_str_eq(mock_notification(i)->message,
@@ -975,11 +805,11 @@ START_TEST(test_listener_closes) {
   assert_meta(i, "address", "127.0.0.1");
   assert_meta(i, "port", "5432");
   assert_gauge("policy", "count", "unexpected", 2);
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   ck_assert_uint_eq(mock_count_notifications(), 0);
   /* Back: reported again, once. */
   tmp_restore("net/tcp");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   ck_assert_uint_eq(mock_count_notifications(), 1);
   notif_one(NOTIF_WARNING, "tcp-5432", "unexpected");
 }
@@ -989,27 +819,28 @@ START_TEST(test_finding_clears) {
   /* The ephemeral range moves above 40000: "no longer flagged", once. */
   tmp_copy();
   configure_ok(TMP);
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   size_t i = notif_one(NOTIF_WARNING, "tcp-40000", "ephemeral");
   ck_assert_str_eq(mock_notification(i)->message,
                    "Host mockhost: tcp 0.0.0.0:40000 (unknown process) is "
                    "bound inside the ephemeral range");
   tmp_put("sys/net/ipv4/ip_local_port_range", "ip_local_port_range.50000");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   ck_assert_uint_eq(mock_count_notifications(), 1);
   i = notif_one(NOTIF_OKAY, "tcp-40000", "ephemeral");
   assert_meta(i, "port", "40000"); /* text: see test_bug_cleared_is_closed */
   assert_gauge("listeners", "count", "ephemeral", 0);
   assert_gauge("policy", "count", "ephemeral", 0);
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   ck_assert_uint_eq(mock_count_notifications(), 0);
 }
 END_TEST
 
 START_TEST(test_wildcard_text) {
   configure_ok(FX QUIET "LocalOnly \"tcp\" 22\n");
-  ck_assert_int_eq(read_once(), 0);
-  ck_assert_uint_eq(notif_count(NOTIF_WARNING, "tcp-22", "wildcard"), 2);
+  ck_assert_int_eq(glue_read_once(), 0);
+  ck_assert_uint_eq(glue_notif_count(NOTIF_WARNING, "tcp-22", "wildcard", NULL),
+                    2);
   const char *v4 = "Host mockhost: tcp 0.0.0.0:22 (sshd, pid 100) listens on "
                    "every address, not local-only";
   const char *v6 = "Host mockhost: tcp [::]:22 (sshd, pid 100) listens on "
@@ -1067,7 +898,7 @@ static void assert_jint(yajl_val obj, const char *a, const char *b,
 /* Parses the JSON report at @path; free with yajl_tree_free(). */
 static yajl_val json_load(const char *path) {
   struct hl_buf b;
-  read_file(path, &b);
+  glue_read_file(path, &b, GLUE_FILE_MAX);
   char err[256] = "";
   yajl_val root = yajl_tree_parse(b.data, err, sizeof(err));
   hl_buf_free(&b);
@@ -1087,13 +918,13 @@ static size_t dir_entries(const char *dir) {
 }
 
 START_TEST(test_report_files) {
-  mk_tmpdir(out_root, sizeof(out_root));
+  glue_mk_tmpdir(out_root, sizeof(out_root));
   configure_ok(FX "ReportFile \"@out/ports.json\"\n"
                   "ReportHTML \"@out/ports.html\"\n");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   char jpath[PATH_MAX], hpath[PATH_MAX];
-  path_join(jpath, sizeof(jpath), out_root, "ports.json");
-  path_join(hpath, sizeof(hpath), out_root, "ports.html");
+  glue_path_join(jpath, sizeof(jpath), out_root, "ports.json");
+  glue_path_join(hpath, sizeof(hpath), out_root, "ports.html");
   /* Written through a temporary file and rename(): nothing else is left. */
   ck_assert_uint_eq(dir_entries(out_root), 2);
   struct stat st;
@@ -1119,13 +950,13 @@ START_TEST(test_report_files) {
   ck_assert_ptr_nonnull(json_port(root, "tcp", "::1", 8443));
   yajl_tree_free(root);
   struct hl_buf html;
-  read_file(hpath, &html);
+  glue_read_file(hpath, &html, GLUE_FILE_MAX);
   ck_assert_ptr_nonnull(strstr(html.data, "<html"));
   ck_assert_ptr_nonnull(strstr(html.data, hostname_g));
   ck_assert_ptr_nonnull(strstr(html.data, "5432"));
   ck_assert_ptr_nonnull(strstr(html.data, "postgres"));
   hl_buf_free(&html);
-  assert_no_errors();
+  glue_assert_clean_log();
 }
 END_TEST
 
@@ -1143,7 +974,7 @@ static const struct every_case every_cases[] = {
 
 START_TEST(test_report_every) {
   const struct every_case *ec = &every_cases[_i];
-  mk_tmpdir(out_root, sizeof(out_root));
+  glue_mk_tmpdir(out_root, sizeof(out_root));
   char text[256];
   snprintf(text, sizeof(text),
            FX "ReportFile \"@out/p.json\"\nReportHTML \"@out/p.html\"\n"
@@ -1151,12 +982,12 @@ START_TEST(test_report_every) {
            ec->every);
   configure_ok(text);
   char jpath[PATH_MAX], hpath[PATH_MAX];
-  path_join(jpath, sizeof(jpath), out_root, "p.json");
-  path_join(hpath, sizeof(hpath), out_root, "p.html");
+  glue_path_join(jpath, sizeof(jpath), out_root, "p.json");
+  glue_path_join(hpath, sizeof(hpath), out_root, "p.html");
   for (int r = 0; r < 6; r++) {
     unlink(jpath);
     unlink(hpath);
-    ck_assert_int_eq(read_once(), 0);
+    ck_assert_int_eq(glue_read_once(), 0);
     bool want = ec->written[r] == '1';
     ck_assert_msg(file_exists(jpath) == want, "read %d: json %s", r + 1,
                   want ? "missing" : "written");
@@ -1167,11 +998,11 @@ START_TEST(test_report_every) {
 END_TEST
 
 START_TEST(test_report_dir_gone) {
-  mk_tmpdir(out_root, sizeof(out_root));
+  glue_mk_tmpdir(out_root, sizeof(out_root));
   configure_ok(FX "ReportFile \"@out/p.json\"\n");
   char jpath[PATH_MAX];
-  path_join(jpath, sizeof(jpath), out_root, "p.json");
-  ck_assert_int_eq(read_once(), 0);
+  glue_path_join(jpath, sizeof(jpath), out_root, "p.json");
+  ck_assert_int_eq(glue_read_once(), 0);
   ck_assert_int_eq(unlink(jpath), 0);
   ck_assert_int_eq(rmdir(out_root), 0);
   mock_clear_records();
@@ -1183,7 +1014,7 @@ START_TEST(test_report_dir_gone) {
   ck_assert_uint_eq(mock_log_count(LOG_ERR, jpath), 1);
   ck_assert_uint_eq(mock_count_matching("listeners", "count", "tcp_ipv4"), 3);
   ck_assert_int_eq(mkdir(out_root, 0755), 0);
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   ck_assert(file_exists(jpath));
   ck_assert_uint_eq(mock_log_count(LOG_INFO, "works again"), 1);
   ck_assert_uint_eq(mock_log_count(LOG_ERR, NULL), 0);
@@ -1211,7 +1042,7 @@ START_TEST(test_net_files_vanish) {
   const struct vanish_case *vc = &vanish_cases[_i];
   tmp_copy();
   configure_ok(TMP);
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   for (size_t k = 0; k < 4; k++)
     if (vc->gone[k] == '1')
       tmp_rm(net_files[k]);
@@ -1222,7 +1053,7 @@ START_TEST(test_net_files_vanish) {
     mock_advance_time(TIME_T_TO_CDTIME_T(3600));
   }
   if (!vc->fails) {
-    assert_no_errors();
+    glue_assert_clean_log();
     ck_assert_uint_eq(mock_count_notifications(), 0);
     return;
   }
@@ -1237,7 +1068,7 @@ START_TEST(test_net_files_vanish) {
   for (size_t k = 0; k < 4; k++)
     if (vc->gone[k] == '1')
       tmp_restore(net_files[k]);
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   ck_assert_uint_eq(mock_log_count(LOG_INFO, "listing sockets works again"), 1);
   ck_assert_uint_eq(mock_log_count(LOG_ERR, NULL), 0);
   ck_assert_uint_eq(mock_count_notifications(), 0);
@@ -1249,13 +1080,13 @@ END_TEST
 START_TEST(test_proc_root_gone) {
   tmp_copy();
   configure_ok(TMP "Port \"tcp\" 22\n");
-  ck_assert_int_eq(read_once(), 0);
-  remove_tree(tmp_root);
-  ck_assert_int_ne(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
+  glue_remove_tree(tmp_root);
+  ck_assert_int_ne(glue_read_once(), 0);
   ck_assert_uint_eq(mock_count_values(), 0);
   ck_assert_uint_eq(mock_count_notifications(), 0); /* no "port down" */
   ck_assert_uint_eq(mock_log_count(LOG_ERR, "listing sockets"), 1);
-  ck_assert_int_ne(read_once(), 0);
+  ck_assert_int_ne(glue_read_once(), 0);
   ck_assert_uint_eq(mock_log_count(LOG_ERR, NULL), 0);
 }
 END_TEST
@@ -1263,13 +1094,13 @@ END_TEST
 START_TEST(test_docker_unavailable) {
   configure_ok("ProcRoot \"@proc\"\n" QUIET
                "DockerSocket \"/nonexistent/docker.sock\"\n");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   assert_gauge("docker", "homelab_available", "", 0);
   assert_wants(fixture_counts, 8); /* everything else works */
   ck_assert_uint_eq(mock_log_count(LOG_ERR, "Docker API unavailable"), 1);
   ck_assert_uint_eq(mock_log_count(LOG_ERR, "/nonexistent/docker.sock"), 1);
   mock_advance_time(TIME_T_TO_CDTIME_T(3600));
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   assert_gauge("docker", "homelab_available", "", 0);
   ck_assert_uint_eq(mock_log_count(LOG_ERR, NULL), 0); /* said once */
 }
@@ -1327,9 +1158,9 @@ static void *engine_main(void *arg) {
 
 static void engine_start(void) {
   char body[PATH_MAX];
-  read_file(fx_path(body, sizeof(body), "glue_ports/containers.json"),
-            &engine.body);
-  mk_tmpdir(out_root, sizeof(out_root));
+  glue_read_file(glue_fx_path(body, sizeof(body), "glue_ports/containers.json"),
+                 &engine.body, GLUE_FILE_MAX);
+  glue_mk_tmpdir(out_root, sizeof(out_root));
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
   int n =
       snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/docker.sock", out_root);
@@ -1364,7 +1195,7 @@ START_TEST(test_docker_containers) {
            "AllowRange \"tcp\" 5000 9000\nReportFile \"@out/p.json\"\n",
            engine.path);
   configure_ok(text);
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   assert_gauge("docker", "homelab_available", "", 1);
   assert_gauge("listeners", "count", "published_only", 1);
   assert_gauge("listeners", "count", "udp_ipv4", 1); /* not the published */
@@ -1382,15 +1213,15 @@ START_TEST(test_docker_containers) {
   assert_meta(i, "container", "dns");
   char jpath[PATH_MAX];
   yajl_val root =
-      json_load(path_join(jpath, sizeof(jpath), out_root, "p.json"));
+      json_load(glue_path_join(jpath, sizeof(jpath), out_root, "p.json"));
   yajl_val e = json_port(root, "tcp", "0.0.0.0", 40000);
   ck_assert_ptr_nonnull(e);
   assert_jstr(e, "docker_container_name", "web");
   assert_jstr(e, "docker_image", "nginx:1.25");
   assert_jstr(e, "docker_port_spec", "0.0.0.0:40000->80/tcp");
   yajl_tree_free(root);
-  assert_no_errors();
-  ck_assert_int_eq(read_once(), 0);
+  glue_assert_clean_log();
+  ck_assert_int_eq(glue_read_once(), 0);
   ck_assert_uint_eq(mock_count_notifications(), 0);
 }
 END_TEST
@@ -1406,13 +1237,13 @@ START_TEST(test_bug_reuseport_twins) {
   tmp_copy();
   tmp_put("net/udp", "udp.reuseport_twins");
   configure_ok(TMP QUIET "AllowPort \"udp\" 53\nAllowPort \"tcp\" 1 \n");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   notif_one(NOTIF_WARNING, "udp-8009", "unexpected");
   tmp_put("net/udp", "udp.reuseport_one");
-  ck_assert_int_eq(read_once(), 0);
-  ck_assert_uint_eq(notif_count(0, "udp-8009", NULL), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
+  ck_assert_uint_eq(glue_notif_count(0, "udp-8009", NULL, NULL), 0);
   tmp_restore("net/udp");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   size_t i = notif_one(NOTIF_OKAY, "udp-8009", "unexpected");
   ck_assert_ptr_nonnull(strstr(mock_notification(i)->message, "is closed"));
 }
@@ -1424,9 +1255,9 @@ START_TEST(test_bug_cleared_is_closed) {
    * old entry finds no record (rec NULL) in ports_notify_diff(). */
   tmp_copy();
   configure_ok(TMP);
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   tmp_put("sys/net/ipv4/ip_local_port_range", "ip_local_port_range.50000");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   size_t i = notif_one(NOTIF_OKAY, "tcp-40000", "ephemeral");
   ck_assert_str_eq(mock_notification(i)->message,
                    "Host mockhost: tcp 0.0.0.0:40000 is no longer flagged as "
@@ -1442,10 +1273,10 @@ START_TEST(test_bug_owner_found_later_is_closed) {
   configure_ok(TMP QUIET "RetryEvery 1\nAllowProcess \"sshd\"\n"
                          "AllowProcess \"postgres\"\nAllowProcess \"caddy\"\n"
                          "AllowProcess \"dnsmasq\"\n");
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   notif_one(NOTIF_WARNING, "tcp-40000", "unexpected");
   tmp_fd(400, 13, 21003); /* caddy holds it after all */
-  ck_assert_int_eq(read_once(), 0);
+  ck_assert_int_eq(glue_read_once(), 0);
   size_t i = notif_one(NOTIF_OKAY, "tcp-40000", "unexpected");
   ck_assert_ptr_null(strstr(mock_notification(i)->message, "is closed"));
   assert_meta(i, "process", "caddy");
@@ -1460,7 +1291,7 @@ START_TEST(test_bug_listing_message) {
   configure_ok(TMP);
   for (size_t k = 0; k < 4; k++)
     tmp_rm(net_files[k]);
-  ck_assert_int_ne(read_once(), 0);
+  ck_assert_int_ne(glue_read_once(), 0);
   ck_assert_uint_eq(mock_log_count(LOG_ERR, "failed: listing sockets:"), 0);
   ck_assert_uint_eq(mock_log_count(LOG_ERR, tmp_root), 1);
 }
@@ -1556,33 +1387,6 @@ static Suite *homelab_ports_suite(void) {
 }
 
 int main(void) {
-  const char *env = getenv("HL_FIXTURES");
-  if (realpath(env && *env ? env : "tests/fixtures", fx_root) == NULL) {
-    fprintf(stderr,
-            "check_homelab_ports: fixtures not found; set HL_FIXTURES\n");
-    return 99; /* automake: hard error */
-  }
-  /* homelab.db: $HL_SRCDIR, else the source tree the fixtures are in. */
-  const char *src = getenv("HL_SRCDIR");
-  int n = src && *src ? snprintf(homelab_db, sizeof(homelab_db),
-                                 "%s/types.db.d/homelab.db", src)
-                      : snprintf(homelab_db, sizeof(homelab_db),
-                                 "%s/../../types.db.d/homelab.db", fx_root);
-  if (n < 0 || (size_t)n >= sizeof(homelab_db))
-    return 99;
-  /* Per-test copies live under one directory that is removed at the end,
-   * also when a forked test failed before its teardown. */
-  const char *tmp = getenv("TMPDIR");
-  n = snprintf(run_root, sizeof(run_root), "%s/hl_gports.XXXXXX",
-               tmp && *tmp ? tmp : "/tmp");
-  if (n < 0 || (size_t)n >= sizeof(run_root) || mkdtemp(run_root) == NULL) {
-    perror("check_homelab_ports: mkdtemp");
-    return 99;
-  }
-  SRunner *sr = srunner_create(homelab_ports_suite());
-  srunner_run_all(sr, CK_ENV);
-  int failed = srunner_ntests_failed(sr);
-  srunner_free(sr);
-  remove_tree(run_root);
-  return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+  return glue_main("check_homelab_ports", NULL, "hl_gports",
+                   homelab_ports_suite, NULL);
 }
