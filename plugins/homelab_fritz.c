@@ -791,9 +791,10 @@ static int fritz_ping_read(user_data_t *ud) {
 /* Per-read state of a box read. */
 struct fritz_rd {
   int64_t deadline_ms;
-  bool auth_try; /* TR-064 (authenticated) calls allowed */
-  int auth;      /* 0 untried, 1 worked, -1 rejected */
-  int fatal;     /* transport failure: the rest of the read is skipped */
+  bool deadline_hit; /* the box answered, but the read ran out of time */
+  bool auth_try;     /* TR-064 (authenticated) calls allowed */
+  int auth;          /* 0 untried, 1 worked, -1 rejected */
+  int fatal;         /* transport failure: the rest of the read is skipped */
   char err[256];
   char part[200]; /* first partial failure */
 };
@@ -854,6 +855,7 @@ static int fritz_call(struct fritz_box *b, struct fritz_rd *rd,
     return -EAGAIN;
   if (fritz_now_ms() >= rd->deadline_ms) {
     rd->fatal = -ETIMEDOUT;
+    rd->deadline_hit = true;
     hl_str_copy(rd->err, sizeof(rd->err), "read deadline passed");
     return rd->fatal;
   }
@@ -1246,7 +1248,11 @@ static void fritz_box_auth(struct fritz_box *b, const struct fritz_rd *rd,
 static void fritz_box_api(struct fritz_box *b, const struct fritz_rd *rd) {
   int n = fritz_flag_set(&b->api, rd->fatal == 0);
   if (rd->fatal != 0) {
-    b->have_desc = false; /* learn the services again when it is back */
+    /* Learn the services again when it is back, but not after a read that
+     * only ran out of time: fetching the descriptions again would make the
+     * next read slower still, and it would never finish. */
+    if (!rd->deadline_hit)
+      b->have_desc = false;
     hl_complain(&b->c_api, "%s: %s: %s", b->name, b->host, rd->err);
   } else {
     hl_release(&b->c_api, "%s: %s answers again", b->name, b->host);
