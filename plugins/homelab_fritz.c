@@ -112,7 +112,7 @@ struct fritz_box {
   char name[DATA_MAX_NAME_LEN];
   char *host, *username, *password, *ca_cert, *pinned;
   int port;
-  bool tls, verify_peer, ping;
+  bool tls, verify_peer, verify_set, ping;
   double timeout; /* s; NAN = plugin Timeout */
   cdtime_t interval;
   /* state */
@@ -442,8 +442,10 @@ static int fritz_config_box_option(struct fritz_box *b, oconfig_item_t *c,
     }
     return 0;
   }
-  if (strcasecmp(k, "VerifyPeer") == 0)
+  if (strcasecmp(k, "VerifyPeer") == 0) {
+    b->verify_set = true;
     return hl_cf_bool(HL_PLUGIN, c, &b->verify_peer);
+  }
   if (strcasecmp(k, "Timeout") == 0)
     return fritz_cf_seconds(c, 0.1, 60, &b->timeout);
   if (strcasecmp(k, "Ping") == 0)
@@ -1305,14 +1307,17 @@ static int fritz_box_start(struct fritz_box *b) {
            v6 ? "[" : "", b->host, v6 ? "]" : "", b->port);
   if (isnan(b->timeout))
     b->timeout = fritz_cfg.timeout;
+  /* A pin without a CA file is the usual way to trust a box's self-signed
+   * certificate: the pinned key then stands in for the CA chain. */
+  bool pin_only = b->pinned != NULL && b->ca_cert == NULL && !b->verify_set;
   struct hl_http_opts o = {
       .base_url = url,
       .timeout_ms = (long)(b->timeout * 1000),
       .auth = b->password ? HL_HTTP_AUTH_DIGEST : HL_HTTP_AUTH_NONE,
       .username = b->username,
       .password = b->password,
-      .skip_verify_peer = !b->verify_peer,
-      .skip_verify_host = !b->verify_peer,
+      .skip_verify_peer = !b->verify_peer || pin_only,
+      .skip_verify_host = !b->verify_peer || pin_only,
       .ca_file = b->ca_cert,
       .pinned_pubkey = b->pinned,
   };
@@ -1329,6 +1334,9 @@ static int fritz_box_start(struct fritz_box *b) {
   C_COMPLAIN_INIT(&b->c_api);
   C_COMPLAIN_INIT(&b->c_part);
   C_COMPLAIN_INIT(&b->c_auth);
+  if (b->tls && pin_only)
+    hl_info("Box \"%s\": the certificate is trusted by its pinned key",
+            b->name);
   if (b->tls && !b->verify_peer)
     hl_warn("Box \"%s\": VerifyPeer false: the box's certificate is not "
             "checked%s",

@@ -626,6 +626,10 @@ gen_collectd_conf "$CONF" "$STOCK_HTTP" "$(plugin_conf \
   "$(box badpin2 "$TP" "    UseTLS true
     VerifyPeer false
     PinnedPublicKey \"$BAD_PIN\"")" \
+  "$(box pinonly "$TP" "    UseTLS true
+    PinnedPublicKey \"$PIN\"")" \
+  "$(box badpin3 "$TP" "    UseTLS true
+    PinnedPublicKey \"$BAD_PIN\"")" \
   "$(box badpw "$P2")" "$(box cable "$CP")" "$(box fiber "$FP")" \
   "$(box laggy "$LP" "    UseTLS false
     Timeout 0.17")" "  Interval 1")"
@@ -633,7 +637,7 @@ LOG_B=$(collectd_log "$CONF")
 ctl "B: reset stats" "$P" '{"reset_stats": true}'
 tb0=$SECONDS
 if run_collectd_bg "$CONF"; then
-  pass "B: collectd runs with 9 boxes"
+  pass "B: collectd runs with 11 boxes"
 else
   fail "B: collectd runs" "exited right after start: $(tail -n3 "$W/b.out" | tr '\n' '|')"
   exit 1
@@ -667,7 +671,7 @@ fi
 collectd_alive "B: collectd alive"
 
 # TLS
-for b in tlsca tlspin tlsboth; do
+for b in tlsca tlspin tlsboth pinonly; do
   if wait_for 5 posted "$SINK" "$b" uptime box; then
     pass "B: TLS box $b delivers values"
   else
@@ -676,7 +680,7 @@ for b in tlsca tlspin tlsboth; do
 done
 tls=$(simstat "$P" 's["connections_tls"]')
 check "B: the simulator saw TLS connections ($tls)" "connections_tls $tls" test "${tls:-0}" -ge 3
-for b in badpin badpin2; do
+for b in badpin badpin2 badpin3; do
   if grep -E '\[error\]' "$LOG_B" | grep -q "$b: .*public key"; then
     pass "B: wrong pin ($b): error logged"
     note "$(grep -E '\[error\]' "$LOG_B" | grep -m1 "$b: ")"
