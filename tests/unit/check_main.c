@@ -50,6 +50,7 @@ int main(void) {
   srunner_add_suite(sr, hl_http_suite());
   srunner_add_suite(sr, hl_icmp_suite());
   srunner_add_suite(sr, hl_tr064_suite());
+  srunner_add_suite(sr, hl_ha_suite());
 
   srunner_run_all(sr, CK_NORMAL);
   int failed = srunner_ntests_failed(sr);

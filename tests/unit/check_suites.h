@@ -27,6 +27,7 @@ Suite *hl_nvme_suite(void);
 Suite *hl_http_suite(void);
 Suite *hl_icmp_suite(void);
 Suite *hl_tr064_suite(void);
+Suite *hl_ha_suite(void);
 
 /**
  * hl_test_fixtures_dir() - the fixtures directory.
