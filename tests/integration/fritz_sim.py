@@ -140,8 +140,6 @@ import os
 import re
 import secrets
 import select
-import signal
-import socketserver
 import ssl
 import sys
 import threading
@@ -149,6 +147,8 @@ import time
 import urllib.parse
 import xml.etree.ElementTree as ET
 from xml.sax.saxutils import escape
+
+import simlib
 
 REALM = "F!Box SOAP-Auth"
 SOAP_ENV = "http://schemas.xmlsoap.org/soap/envelope/"
@@ -1372,15 +1372,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         return False
 
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
-
-    def handle_error(self, request, client_address):
-        pass  # resets, TLS handshake failures, clients that time out
-
-
 def der_item(buf, pos):
     """(start of content, end of content) of the DER item at @pos."""
     n = buf[pos + 1]
@@ -1477,56 +1468,21 @@ def main(argv):
         for s in group:
             by_control[s.control] = s
             by_scpd.setdefault(s.scpd, []).append(s)
-    stop = threading.Event()
     attrs = {"box": box, "svc": svc, "by_control": by_control,
-             "by_scpd": by_scpd, "opts": o, "stop": stop}
-    servers = []
-    try:
-        plain = type("PlainHandler", (Handler,), dict(attrs))
-        servers.append(Server(("127.0.0.1", o.port), plain))
-        if o.tls_port:
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            ctx.load_cert_chain(o.cert, o.key)
-            tls = type("TLSHandler", (Handler,), dict(attrs, tls_ctx=ctx))
-            servers.append(Server(("127.0.0.1", o.tls_port), tls))
-    except (OSError, ssl.SSLError) as e:
-        for s in servers:
-            s.server_close()
-        print(f"fritz_sim: {e}", file=sys.stderr)
-        return 2
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    for s in servers:
-        threading.Thread(target=s.serve_forever, daemon=True).start()
-    if o.pid_file:
-        tmp = f"{o.pid_file}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(f"{os.getpid()}\n")
-        os.rename(tmp, o.pid_file)
-    pin = ""
-    if o.tls_port:
-        try:
-            pin = " pin=" + spki_pin(o.cert)
-        except (OSError, ValueError, IndexError) as e:
-            print(f"fritz_sim: {o.cert}: no public-key pin: {e}", file=sys.stderr)
-    print(f"ready port={servers[0].server_address[1]} tls_port="
-          f"{servers[1].server_address[1] if o.tls_port else 0} "
-          f"pid={os.getpid()}{pin}", flush=True)
-    try:
-        while not stop.wait(1.0):
-            pass
-    finally:
-        for s in servers:
-            s.shutdown()
-            s.server_close()
-        save_state(box, o.state)
-        if o.pid_file:
-            try:
-                os.unlink(o.pid_file)
-            except OSError:
-                pass
-    return 0
+             "by_scpd": by_scpd, "opts": o}
 
+    def pin():
+        if not o.tls_port:
+            return ""
+        try:
+            return " pin=" + spki_pin(o.cert)
+        except (OSError, ValueError, IndexError) as e:
+            print(f"fritz_sim: {o.cert}: no public-key pin: {e}",
+                  file=sys.stderr)
+            return ""
+
+    return simlib.serve("fritz_sim", Handler, attrs, o, ready_extra=pin,
+                        on_exit=lambda: save_state(box, o.state))
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

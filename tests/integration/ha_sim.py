@@ -104,16 +104,15 @@ import http.server
 import itertools
 import json
 import math
-import os
 import secrets
 import select
-import signal
-import socketserver
 import ssl
 import sys
 import threading
 import time
 import urllib.parse
+
+import simlib
 
 MAX_BODY = 65536
 CONN_NO = itertools.count(1)
@@ -627,15 +626,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = _api
 
 
-class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-    daemon_threads = True
-    block_on_close = False
-    allow_reuse_address = True
-
-    def handle_error(self, request, client_address):
-        pass  # resets, TLS handshake failures, clients that time out
-
-
 def parse_args(argv):
     p = argparse.ArgumentParser(description="Home Assistant REST API simulator.")
     p.add_argument("--port", type=int, required=True, help="HTTP port")
@@ -676,48 +666,7 @@ def main(argv):
         print(f"ha_sim: {o.token_file}: empty token", file=sys.stderr)
         return 2
     ha = HA(o)
-    stop = threading.Event()
-    attrs = {"ha": ha, "opts": o, "stop": stop}
-    servers = []
-    try:
-        plain = type("PlainHandler", (Handler,), dict(attrs))
-        servers.append(Server(("127.0.0.1", o.port), plain))
-        if o.tls_port:
-            ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            ctx.load_cert_chain(o.cert, o.key)
-            tls = type("TLSHandler", (Handler,), dict(attrs, tls_ctx=ctx))
-            servers.append(Server(("127.0.0.1", o.tls_port), tls))
-    except (OSError, ssl.SSLError) as e:
-        for s in servers:
-            s.server_close()
-        print(f"ha_sim: {e}", file=sys.stderr)
-        return 2
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    for s in servers:
-        threading.Thread(target=s.serve_forever, daemon=True).start()
-    if o.pid_file:
-        tmp = f"{o.pid_file}.{os.getpid()}.tmp"
-        with open(tmp, "w", encoding="utf-8") as f:
-            f.write(f"{os.getpid()}\n")
-        os.rename(tmp, o.pid_file)
-    print(f"ready port={servers[0].server_address[1]} tls_port="
-          f"{servers[1].server_address[1] if o.tls_port else 0} "
-          f"pid={os.getpid()}", flush=True)
-    try:
-        while not stop.wait(1.0):
-            pass
-    finally:
-        for s in servers:
-            s.shutdown()
-            s.server_close()
-        if o.pid_file:
-            try:
-                os.unlink(o.pid_file)
-            except OSError:
-                pass
-    return 0
-
+    return simlib.serve("ha_sim", Handler, {"ha": ha, "opts": o}, o)
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))
