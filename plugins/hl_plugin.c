@@ -191,6 +191,70 @@ int hl_cf_check_limits(const char *plugin, const char *what,
   return 0;
 }
 
+void hl_secret_free(char **s) {
+  if (*s != NULL)
+    explicit_bzero(*s, strlen(*s));
+  sfree(*s);
+}
+
+int hl_cf_secret_file(const char *plugin, const char *option, const char *path,
+                      size_t max, char **out) {
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0) {
+    ERROR("%s: %s \"%s\": %s", plugin, option, path, STRERRNO);
+    if (fd >= 0)
+      close(fd);
+    return -1;
+  }
+  if (!S_ISREG(st.st_mode) || (st.st_mode & S_IROTH)) {
+    ERROR("%s: %s \"%s\": %s (mode %04o); refusing to use it", plugin, option,
+          path,
+          S_ISREG(st.st_mode) ? "readable by every user: chmod o-rwx it"
+                              : "not a regular file",
+          (unsigned)(st.st_mode & 07777));
+    close(fd);
+    return -1;
+  }
+  char buf[4096];
+  if (max > sizeof(buf) - 2)
+    max = sizeof(buf) - 2;
+  ssize_t n = read(fd, buf, max + 1);
+  close(fd);
+  if (n < 0) {
+    ERROR("%s: %s \"%s\": %s", plugin, option, path, STRERRNO);
+    return -1;
+  }
+  buf[n] = '\0';
+  size_t len = strcspn(buf, "\r\n");
+  int rc = -1;
+  if (len == 0)
+    ERROR("%s: %s \"%s\": empty first line", plugin, option, path);
+  else if (len > max)
+    ERROR("%s: %s \"%s\": longer than %zu bytes", plugin, option, path, max);
+  else {
+    buf[len] = '\0';
+    hl_secret_free(out);
+    *out = strdup(buf);
+    rc = *out != NULL ? 0 : -1;
+  }
+  explicit_bzero(buf, sizeof(buf));
+  return rc;
+}
+
+int hl_cf_secret_env(const char *plugin, const char *option, const char *var,
+                     char **out) {
+  const char *v = getenv(var);
+  if (v == NULL || v[0] == '\0') {
+    ERROR("%s: %s \"%s\": not set or empty in collectd's environment", plugin,
+          option, var);
+    return -1;
+  }
+  hl_secret_free(out);
+  *out = strdup(v);
+  return *out != NULL ? 0 : -1;
+}
+
 bool hl_single_begin(const char *plugin, struct hl_single *st) {
   if (st->seen) {
     ERROR("%s: only one <Plugin %s> block is allowed", plugin, plugin);

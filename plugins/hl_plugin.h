@@ -192,6 +192,28 @@ int hl_cf_string(const char *plugin, const oconfig_item_t *ci, char **out);
 int hl_cf_unknown(const char *plugin, const oconfig_item_t *ci);
 
 /**
+ * hl_cf_secret_file() - read a secret (password, token) from the first line
+ * of @path for option @option. Refuses anything but a regular file, and a
+ * file every user can read (mode o+r); errors name the option and the file,
+ * never the contents. The buffer used is wiped.
+ * @max: longest secret accepted in bytes.
+ * @out: on success a new string (free it with hl_secret_free()).
+ * Return: 0 or -1 after logging.
+ */
+int hl_cf_secret_file(const char *plugin, const char *option, const char *path,
+                      size_t max, char **out);
+
+/**
+ * hl_cf_secret_env() - copy a secret from environment variable @var
+ * (non-empty) into @out for option @option. Return: 0 or -1 after logging.
+ */
+int hl_cf_secret_env(const char *plugin, const char *option, const char *var,
+                     char **out);
+
+/** hl_secret_free() - wipe and free *@s, set it to NULL; NULL is fine. */
+void hl_secret_free(char **s);
+
+/**
  * hl_cf_check_limits() - reject a warning limit that is not below its
  * failure limit. Return: 0 or -1 after logging.
  */

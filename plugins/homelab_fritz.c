@@ -276,19 +276,13 @@ static const struct fritz_metric {
      offsetof(struct fritz_snap, optical_tx), 1u << 1, FK_DBL},
 };
 
-static void fritz_wipe_free(char **s) {
-  if (*s != NULL)
-    explicit_bzero(*s, strlen(*s));
-  sfree(*s);
-}
-
 static void fritz_box_free(void *arg) {
   struct fritz_box *b = arg;
   if (b == NULL)
     return;
   sfree(b->host);
   sfree(b->username);
-  fritz_wipe_free(&b->password);
+  hl_secret_free(&b->password);
   sfree(b->ca_cert);
   sfree(b->pinned);
   hl_http_free(b->http);
@@ -332,61 +326,6 @@ static int fritz_cf_seconds(oconfig_item_t *c, double min, double max,
   return hl_cf_double_range(HL_PLUGIN, c, min, max, out);
 }
 
-/* Reads the first line of a file that only its owner and group can read.
- * Messages name the option and the file, never the contents. */
-static int fritz_password_file(struct fritz_box *b, const char *path) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  struct stat st;
-  if (fd < 0 || fstat(fd, &st) != 0) {
-    hl_err("PasswordFile \"%s\": %s", path, STRERRNO);
-    if (fd >= 0)
-      close(fd);
-    return -1;
-  }
-  if (!S_ISREG(st.st_mode) || (st.st_mode & S_IROTH)) {
-    hl_err("PasswordFile \"%s\": %s (mode %04o); refusing to use it", path,
-           S_ISREG(st.st_mode) ? "readable by every user: chmod o-rwx it"
-                               : "not a regular file",
-           (unsigned)(st.st_mode & 07777));
-    close(fd);
-    return -1;
-  }
-  char buf[FRITZ_PW_MAX + 1];
-  ssize_t n = read(fd, buf, sizeof(buf) - 1);
-  close(fd);
-  if (n < 0) {
-    hl_err("PasswordFile \"%s\": %s", path, STRERRNO);
-    return -1;
-  }
-  buf[n] = '\0';
-  buf[strcspn(buf, "\r\n")] = '\0';
-  int rc = 0;
-  if (buf[0] == '\0' || (size_t)n >= sizeof(buf) - 1) {
-    hl_err("PasswordFile \"%s\": %s", path,
-           buf[0] ? "password must be shorter than 256 bytes"
-                  : "empty first line");
-    rc = -1;
-  } else {
-    fritz_wipe_free(&b->password);
-    b->password = strdup(buf);
-    rc = b->password ? 0 : -1;
-  }
-  explicit_bzero(buf, sizeof(buf));
-  return rc;
-}
-
-static int fritz_password_env(struct fritz_box *b, const char *var) {
-  const char *v = getenv(var);
-  if (v == NULL || v[0] == '\0') {
-    hl_err("PasswordEnv \"%s\": not set or empty in collectd's environment",
-           var);
-    return -1;
-  }
-  fritz_wipe_free(&b->password);
-  b->password = strdup(v);
-  return b->password ? 0 : -1;
-}
-
 static int fritz_config_secret(struct fritz_box *b, oconfig_item_t *c,
                                int *nsecret) {
   char *s = NULL;
@@ -395,13 +334,15 @@ static int fritz_config_secret(struct fritz_box *b, oconfig_item_t *c,
     return -1;
   }
   if (strcasecmp(c->key, "Password") == 0) {
-    fritz_wipe_free(&b->password);
+    hl_secret_free(&b->password);
     return hl_cf_string(HL_PLUGIN, c, &b->password);
   }
   if (hl_cf_string(HL_PLUGIN, c, &s) != 0)
     return -1;
-  int rc = strcasecmp(c->key, "PasswordFile") == 0 ? fritz_password_file(b, s)
-                                                   : fritz_password_env(b, s);
+  int rc = strcasecmp(c->key, "PasswordFile") == 0
+               ? hl_cf_secret_file(HL_PLUGIN, c->key, s, FRITZ_PW_MAX - 1,
+                                   &b->password)
+               : hl_cf_secret_env(HL_PLUGIN, c->key, s, &b->password);
   sfree(s);
   return rc;
 }

@@ -14,6 +14,7 @@ HL_PACKAGES=(
   influxdb graphite-carbon python3 python3-whisper curl iproute2 openssl
   valgrind clang-format shellcheck groff-base chromium
   qemu-system-x86 linux-image-amd64 busybox-static nvme-cli
+  dpkg-dev debhelper fakeroot
 )
 
 hl_log() { printf '==> %s\n' "$*" >&2; }
