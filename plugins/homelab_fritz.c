@@ -109,6 +109,7 @@ struct fritz_pinger {
 };
 
 struct fritz_box {
+  char ctx[DATA_MAX_NAME_LEN + 40]; /* "homelab_fritz: Box \"name\"" */
   char name[DATA_MAX_NAME_LEN];
   char *host, *username, *password, *ca_cert, *pinned;
   int port;
@@ -330,19 +331,20 @@ static int fritz_config_secret(struct fritz_box *b, oconfig_item_t *c,
                                int *nsecret) {
   char *s = NULL;
   if (++*nsecret > 1) {
-    hl_err("%s: only one of Password, PasswordFile and PasswordEnv", c->key);
+    ERROR("%s: %s: only one of Password, PasswordFile and PasswordEnv", b->ctx,
+          c->key);
     return -1;
   }
   if (strcasecmp(c->key, "Password") == 0) {
     hl_secret_free(&b->password);
-    return hl_cf_string(HL_PLUGIN, c, &b->password);
+    return hl_cf_string(b->ctx, c, &b->password);
   }
-  if (hl_cf_string(HL_PLUGIN, c, &s) != 0)
+  if (hl_cf_string(b->ctx, c, &s) != 0)
     return -1;
-  int rc = strcasecmp(c->key, "PasswordFile") == 0
-               ? hl_cf_secret_file(HL_PLUGIN, c->key, s, FRITZ_PW_MAX - 1,
-                                   &b->password)
-               : hl_cf_secret_env(HL_PLUGIN, c->key, s, &b->password);
+  int rc =
+      strcasecmp(c->key, "PasswordFile") == 0
+          ? hl_cf_secret_file(b->ctx, c->key, s, FRITZ_PW_MAX - 1, &b->password)
+          : hl_cf_secret_env(b->ctx, c->key, s, &b->password);
   sfree(s);
   return rc;
 }
@@ -351,54 +353,54 @@ static int fritz_config_box_option(struct fritz_box *b, oconfig_item_t *c,
                                    int *nsecret) {
   const char *k = c->key;
   if (strcasecmp(k, "Host") == 0)
-    return hl_cf_string(HL_PLUGIN, c, &b->host);
+    return hl_cf_string(b->ctx, c, &b->host);
   if (strcasecmp(k, "Port") == 0) {
     /* A number, not cf_util_get_port_number(): that also takes service
      * names, and the glue tests' mock daemon does not provide it. */
     double d = 0;
-    if (hl_cf_double_range(HL_PLUGIN, c, 1, 65535, &d) != 0)
+    if (hl_cf_double_range(b->ctx, c, 1, 65535, &d) != 0)
       return -1;
     if (d != floor(d)) {
-      hl_err("Port: %g is not a whole number", d);
+      ERROR("%s: Port: %g is not a whole number", b->ctx, d);
       return -1;
     }
     b->port = (int)d;
     return 0;
   }
   if (strcasecmp(k, "Username") == 0)
-    return hl_cf_string(HL_PLUGIN, c, &b->username);
+    return hl_cf_string(b->ctx, c, &b->username);
   if (strcasecmp(k, "Password") == 0 || strcasecmp(k, "PasswordFile") == 0 ||
       strcasecmp(k, "PasswordEnv") == 0)
     return fritz_config_secret(b, c, nsecret);
   if (strcasecmp(k, "UseTLS") == 0)
-    return hl_cf_bool(HL_PLUGIN, c, &b->tls);
+    return hl_cf_bool(b->ctx, c, &b->tls);
   if (strcasecmp(k, "CACert") == 0)
-    return hl_cf_string(HL_PLUGIN, c, &b->ca_cert);
+    return hl_cf_string(b->ctx, c, &b->ca_cert);
   if (strcasecmp(k, "PinnedPublicKey") == 0) {
-    if (hl_cf_string(HL_PLUGIN, c, &b->pinned) != 0)
+    if (hl_cf_string(b->ctx, c, &b->pinned) != 0)
       return -1;
     if (strncmp(b->pinned, "sha256//", 8) != 0) {
-      hl_err("PinnedPublicKey: expects \"sha256//BASE64\"");
+      ERROR("%s: PinnedPublicKey: expects \"sha256//BASE64\"", b->ctx);
       return -1;
     }
     return 0;
   }
   if (strcasecmp(k, "VerifyPeer") == 0) {
     b->verify_set = true;
-    return hl_cf_bool(HL_PLUGIN, c, &b->verify_peer);
+    return hl_cf_bool(b->ctx, c, &b->verify_peer);
   }
   if (strcasecmp(k, "Timeout") == 0)
-    return fritz_cf_seconds(c, 0.1, 60, &b->timeout);
+    return hl_cf_double_range(b->ctx, c, 0.1, 60, &b->timeout);
   if (strcasecmp(k, "Ping") == 0)
-    return hl_cf_bool(HL_PLUGIN, c, &b->ping);
+    return hl_cf_bool(b->ctx, c, &b->ping);
   if (strcasecmp(k, "Interval") == 0) {
     double s = 0;
-    if (fritz_cf_seconds(c, 1, 86400, &s) != 0)
+    if (hl_cf_double_range(b->ctx, c, 1, 86400, &s) != 0)
       return -1;
     b->interval = DOUBLE_TO_CDTIME_T(s);
     return 0;
   }
-  return hl_cf_unknown(HL_PLUGIN, c);
+  return hl_cf_unknown(b->ctx, c);
 }
 
 static int fritz_box_validate(const struct fritz_box *b) {
@@ -459,6 +461,7 @@ static int fritz_config_box(oconfig_item_t *ci) {
     return -1;
   *b = (struct fritz_box){.verify_peer = true, .ping = true, .timeout = NAN};
   int rc = fritz_config_name(ci, b->name, sizeof(b->name));
+  snprintf(b->ctx, sizeof(b->ctx), HL_PLUGIN ": Box \"%s\"", b->name);
   int nsecret = 0;
   for (int i = 0; rc == 0 && i < ci->children_num; i++)
     rc = fritz_config_box_option(b, &ci->children[i], &nsecret);
@@ -479,10 +482,12 @@ static int fritz_config_ping(oconfig_item_t *ci) {
   if (t == NULL)
     return -1;
   int rc = fritz_config_name(ci, t->name, sizeof(t->name));
+  char ctx[DATA_MAX_NAME_LEN + 40];
+  snprintf(ctx, sizeof(ctx), HL_PLUGIN ": Ping \"%s\"", t->name);
   for (int i = 0; rc == 0 && i < ci->children_num; i++) {
     oconfig_item_t *c = &ci->children[i];
-    rc = strcasecmp(c->key, "Host") == 0 ? hl_cf_string(HL_PLUGIN, c, &t->host)
-                                         : hl_cf_unknown(HL_PLUGIN, c);
+    rc = strcasecmp(c->key, "Host") == 0 ? hl_cf_string(ctx, c, &t->host)
+                                         : hl_cf_unknown(ctx, c);
   }
   if (rc == 0 && (t->host == NULL || t->host[0] == '\0')) {
     hl_err("Ping \"%s\": Host: missing", t->name);

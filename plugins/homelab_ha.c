@@ -88,12 +88,12 @@ struct ha_entity_cfg {
 /* What was last reported for one entity; sorted by id. */
 struct ha_ent {
   char *id;
-  int cfg;           /* index into ha_inst.ents, -1: matched by a pattern */
+  int cfg; /* index into ha_inst.ents, -1: matched by a pattern */
   bool avail_known;
   bool avail;
-  bool found;        /* in the last answer that could contain it */
+  bool found; /* in the last answer that could contain it */
   bool found_known;
-  bool seen;         /* in this read's answer */
+  bool seen; /* in this read's answer */
   struct hl_thresh_state hi;
   struct hl_thresh_state lo;
 };
@@ -105,6 +105,7 @@ struct ha_flag {
 
 struct ha_inst {
   char name[DATA_MAX_NAME_LEN];
+  char ctx[DATA_MAX_NAME_LEN + 40]; /* "homelab_ha: Instance \"name\"" */
   /* config */
   char *url;
   char *token;
@@ -210,7 +211,7 @@ static bool ha_attr_name_ok(const char *s) {
 
 static int ha_cf_attr(struct ha_inst *h, oconfig_item_t *c) {
   char *a = NULL;
-  if (hl_cf_string(HL_PLUGIN, c, &a) != 0)
+  if (hl_cf_string(h->ctx, c, &a) != 0)
     return -1;
   if (!ha_attr_name_ok(a)) {
     hl_err("Instance \"%s\": Attribute \"%s\": expects an attribute name "
@@ -234,7 +235,9 @@ static int ha_cf_attr(struct ha_inst *h, oconfig_item_t *c) {
 static int ha_cf_limit(struct ha_inst *h, struct ha_entity_cfg *e,
                        oconfig_item_t *c) {
   double v = 0;
-  if (hl_cf_double_range(HL_PLUGIN, c, -1e12, 1e12, &v) != 0)
+  char ctx[sizeof(h->ctx) + 300];
+  snprintf(ctx, sizeof(ctx), "%s: Entity \"%s\"", h->ctx, e->id);
+  if (hl_cf_double_range(ctx, c, -1e12, 1e12, &v) != 0)
     return -1;
   const char *k = c->key;
   bool warn = strncasecmp(k, "Warning", 7) == 0;
@@ -243,7 +246,6 @@ static int ha_cf_limit(struct ha_inst *h, struct ha_entity_cfg *e,
   double *dst = warn ? &w->limits.warning : &w->limits.failure;
   *dst = max ? v : -v;
   e->limits = true;
-  (void)h;
   return 0;
 }
 
@@ -255,15 +257,13 @@ static bool ha_is_limit(const char *k) {
 static int ha_check_limits(const struct ha_inst *h,
                            const struct ha_entity_cfg *e) {
   const struct hl_thresh *hi = &e->hi.limits, *lo = &e->lo.limits;
-  if (!isnan(hi->warning) && !isnan(hi->failure) &&
-      hi->warning > hi->failure) {
+  if (!isnan(hi->warning) && !isnan(hi->failure) && hi->warning > hi->failure) {
     hl_err("Instance \"%s\": Entity \"%s\": WarningMax (%g) must not be above "
            "FailureMax (%g)",
            h->name, e->id, hi->warning, hi->failure);
     return -1;
   }
-  if (!isnan(lo->warning) && !isnan(lo->failure) &&
-      lo->warning > lo->failure) {
+  if (!isnan(lo->warning) && !isnan(lo->failure) && lo->warning > lo->failure) {
     hl_err("Instance \"%s\": Entity \"%s\": WarningMin (%g) must not be below "
            "FailureMin (%g)",
            h->name, e->id, -lo->warning, -lo->failure);
@@ -328,7 +328,7 @@ static int ha_cf_entity(struct ha_inst *h, oconfig_item_t *c) {
 
 static int ha_cf_pattern(struct ha_inst *h, oconfig_item_t *c) {
   char *p = NULL;
-  if (hl_cf_string(HL_PLUGIN, c, &p) != 0)
+  if (hl_cf_string(h->ctx, c, &p) != 0)
     return -1;
   if (hl_ha_glob_valid(p) != 0) {
     hl_err("Instance \"%s\": EntityPattern \"%s\": not a valid glob (empty, "
@@ -379,7 +379,7 @@ static int ha_cf_token(struct ha_inst *h, oconfig_item_t *c, int *ntoken) {
     return -1;
   }
   char *s = NULL;
-  if (hl_cf_string(HL_PLUGIN, c, &s) != 0)
+  if (hl_cf_string(h->ctx, c, &s) != 0)
     return -1;
   int rc = 0;
   if (strcasecmp(c->key, "Token") == 0) {
@@ -393,26 +393,26 @@ static int ha_cf_token(struct ha_inst *h, oconfig_item_t *c, int *ntoken) {
                 ? ", and collectd's config file is readable by every user"
                 : "");
   } else if (strcasecmp(c->key, "TokenFile") == 0) {
-    rc = hl_cf_secret_file(HL_PLUGIN, "TokenFile", s, HA_TOKEN_MAX, &h->token);
+    rc = hl_cf_secret_file(h->ctx, "TokenFile", s, HA_TOKEN_MAX, &h->token);
   } else {
-    rc = hl_cf_secret_env(HL_PLUGIN, "TokenEnv", s, &h->token);
+    rc = hl_cf_secret_env(h->ctx, "TokenEnv", s, &h->token);
   }
   hl_secret_free(&s);
   return rc;
 }
 
-static int ha_cf_seconds(oconfig_item_t *c, double min, double max,
-                         double *out) {
-  return hl_cf_double_range(HL_PLUGIN, c, min, max, out);
+static int ha_cf_seconds(const struct ha_inst *h, oconfig_item_t *c, double min,
+                         double max, double *out) {
+  return hl_cf_double_range(h->ctx, c, min, max, out);
 }
 
-static int ha_cf_whole(oconfig_item_t *c, double min, double max,
-                       size_t *out) {
+static int ha_cf_whole(const struct ha_inst *h, oconfig_item_t *c, double min,
+                       double max, size_t *out) {
   double d = 0;
-  if (hl_cf_double_range(HL_PLUGIN, c, min, max, &d) != 0)
+  if (hl_cf_double_range(h->ctx, c, min, max, &d) != 0)
     return -1;
   if (d != floor(d)) {
-    hl_err("%s: %g is not a whole number", c->key, d);
+    ERROR("%s: %s: %g is not a whole number", h->ctx, c->key, d);
     return -1;
   }
   *out = (size_t)d;
@@ -421,7 +421,7 @@ static int ha_cf_whole(oconfig_item_t *c, double min, double max,
 
 static int ha_cf_fetch(struct ha_inst *h, oconfig_item_t *c) {
   char *s = NULL;
-  if (hl_cf_string(HL_PLUGIN, c, &s) != 0)
+  if (hl_cf_string(h->ctx, c, &s) != 0)
     return -1;
   int rc = 0;
   if (strcasecmp(s, "auto") == 0)
@@ -440,7 +440,7 @@ static int ha_cf_fetch(struct ha_inst *h, oconfig_item_t *c) {
 }
 
 static int ha_cf_url(struct ha_inst *h, oconfig_item_t *c) {
-  if (hl_cf_string(HL_PLUGIN, c, &h->url) != 0)
+  if (hl_cf_string(h->ctx, c, &h->url) != 0)
     return -1;
   const char *u = h->url;
   size_t skip = strncmp(u, "http://", 7) == 0    ? 7
@@ -467,8 +467,7 @@ static int ha_cf_url(struct ha_inst *h, oconfig_item_t *c) {
   return 0;
 }
 
-static int ha_config_option(struct ha_inst *h, oconfig_item_t *c,
-                            int *ntoken) {
+static int ha_config_option(struct ha_inst *h, oconfig_item_t *c, int *ntoken) {
   const char *k = c->key;
   if (strcasecmp(k, "Entity") == 0)
     return ha_cf_entity(h, c);
@@ -482,20 +481,20 @@ static int ha_config_option(struct ha_inst *h, oconfig_item_t *c,
       strcasecmp(k, "TokenEnv") == 0)
     return ha_cf_token(h, c, ntoken);
   if (strcasecmp(k, "CACert") == 0)
-    return hl_cf_string(HL_PLUGIN, c, &h->ca_cert);
+    return hl_cf_string(h->ctx, c, &h->ca_cert);
   if (strcasecmp(k, "VerifyPeer") == 0)
-    return hl_cf_bool(HL_PLUGIN, c, &h->verify_peer);
+    return hl_cf_bool(h->ctx, c, &h->verify_peer);
   if (strcasecmp(k, "VerifyHost") == 0)
-    return hl_cf_bool(HL_PLUGIN, c, &h->verify_host);
+    return hl_cf_bool(h->ctx, c, &h->verify_host);
   if (strcasecmp(k, "Timeout") == 0)
-    return ha_cf_seconds(c, 0.1, 60, &h->timeout);
+    return ha_cf_seconds(h, c, 0.1, 60, &h->timeout);
   if (strcasecmp(k, "MaxResponseSize") == 0)
-    return ha_cf_whole(c, 4096, 256.0 * 1024 * 1024, &h->max_body);
+    return ha_cf_whole(h, c, 4096, 256.0 * 1024 * 1024, &h->max_body);
   if (strcasecmp(k, "ConfigInterval") == 0)
-    return ha_cf_seconds(c, 1, 7 * 86400, &h->config_interval);
+    return ha_cf_seconds(h, c, 1, 7 * 86400, &h->config_interval);
   if (strcasecmp(k, "Interval") == 0) {
     double s = 0;
-    if (ha_cf_seconds(c, 0.01, 86400, &s) != 0)
+    if (ha_cf_seconds(h, c, 0.01, 86400, &s) != 0)
       return -1;
     h->interval = DOUBLE_TO_CDTIME_T(s);
     return 0;
@@ -503,7 +502,7 @@ static int ha_config_option(struct ha_inst *h, oconfig_item_t *c,
   if (strcasecmp(k, "FetchMode") == 0)
     return ha_cf_fetch(h, c);
   if (strcasecmp(k, "MaxEntities") == 0)
-    return ha_cf_whole(c, 1, 100000, &h->max_entities);
+    return ha_cf_whole(h, c, 1, 100000, &h->max_entities);
   if (strcasecmp(k, "EntityPattern") == 0)
     return ha_cf_pattern(h, c);
   if (strcasecmp(k, "Attribute") == 0) {
@@ -571,8 +570,7 @@ static int ha_config_name(oconfig_item_t *ci, char *out, size_t len) {
       return -1;
     }
   if (ha_cfg.n >= HA_MAX_INSTANCES) {
-    hl_err("Instance \"%s\": at most %d Instance blocks", v,
-           HA_MAX_INSTANCES);
+    hl_err("Instance \"%s\": at most %d Instance blocks", v, HA_MAX_INSTANCES);
     return -1;
   }
   return 0;
@@ -589,6 +587,7 @@ static int ha_config_instance(oconfig_item_t *ci) {
                         .config_interval = 3600,
                         .max_entities = 1000};
   int rc = ha_config_name(ci, h->name, sizeof(h->name));
+  snprintf(h->ctx, sizeof(h->ctx), HL_PLUGIN ": Instance \"%s\"", h->name);
   int ntoken = 0;
   for (int i = 0; rc == 0 && i < ci->children_num; i++)
     rc = ha_config_option(h, &ci->children[i], &ntoken);
@@ -752,9 +751,9 @@ static void ha_auth_state(struct ha_inst *h, bool ok, long status,
   if (!ok) {
     int64_t delay = hl_http_backoff(&h->bo, true, now_ms);
     hl_complain(&h->c_auth,
-                "%s: token rejected (HTTP %ld); requests paused for %" PRId64
-                " s (doubling, at most %" PRId64 " s)",
-                h->name, status, delay / 1000,
+                "%s: token rejected (HTTP %ld); requests paused for %.1f s "
+                "(doubling, at most %" PRId64 " s)",
+                h->name, status, (double)delay / 1000,
                 (int64_t)(h->bo.max_ms ? h->bo.max_ms : HL_BACKOFF_MAX_MS) /
                     1000);
     if (!h->auth_bad)
@@ -791,8 +790,7 @@ static int ha_read_api(struct ha_inst *h, struct ha_rd *rd, double *secs,
     hl_str_copy(why, sizeof(why), r.error[0] ? r.error : STRERROR(-rc));
   } else if (r.status != 200) {
     snprintf(why, sizeof(why), "GET /api/: HTTP %ld", r.status);
-  } else if (hl_ha_parse_api(r.body.data, r.body.len, &running, NULL, 0) !=
-                 0 ||
+  } else if (hl_ha_parse_api(r.body.data, r.body.len, &running, NULL, 0) != 0 ||
              !running) {
     hl_str_copy(why, sizeof(why),
                 "GET /api/: not a Home Assistant answer (expected "
@@ -1004,8 +1002,8 @@ static void ha_entity_report(struct ha_inst *h, const struct ha_rd *rd,
     ati[l] = '.';
     hl_ha_sanitize_id(h->attr, ati + l + 1, sizeof(ati) - l - 1);
     ha_submit1(h, rd->now,
-               strcmp(h->attr, "battery_level") == 0 ? "percent" : "gauge",
-               ati, e->attr, md);
+               strcmp(h->attr, "battery_level") == 0 ? "percent" : "gauge", ati,
+               e->attr, md);
   }
   if (md != NULL)
     meta_data_destroy(md);
@@ -1062,8 +1060,8 @@ static void ha_read_each(struct ha_inst *h, struct ha_rd *rd,
         snprintf(err, sizeof(err), "HTTP %ld%s", r.status,
                  r.status == 401 ? " (not readable with this token)" : "");
       hl_complain(&h->c_states, "%s: GET %s: %s", h->name, path,
-                  err[0] ? err
-                  : rc == -E2BIG ? "answer larger than MaxResponseSize"
+                  err[0]          ? err
+                  : rc == -E2BIG  ? "answer larger than MaxResponseSize"
                   : rc == -EACCES ? "HTTP 401 (not readable with this token)"
                                   : STRERROR(-rc));
     }
@@ -1081,8 +1079,7 @@ static int ha_read_bulk(struct ha_inst *h, struct ha_rd *rd,
   if (rc == 0 && r.status == 200) {
     const struct hl_ha_filter f = {.ids = h->ids,
                                    .nids = h->nents,
-                                   .patterns =
-                                       (const char *const *)h->patterns,
+                                   .patterns = (const char *const *)h->patterns,
                                    .npatterns = h->npatterns,
                                    .attribute = h->attr};
     rc = hl_ha_parse_states(r.body.data, r.body.len, &f, &s, err, sizeof(err));
@@ -1094,9 +1091,9 @@ static int ha_read_bulk(struct ha_inst *h, struct ha_rd *rd,
   if (rc != 0) {
     if (rd->fatal == 0)
       hl_complain(&h->c_states, "%s: GET /api/states: %s", h->name,
-                  err[0]           ? err
-                  : rc == -E2BIG   ? "answer larger than MaxResponseSize; "
-                                     "raise MaxResponseSize"
+                  err[0]          ? err
+                  : rc == -E2BIG  ? "answer larger than MaxResponseSize; "
+                                    "raise MaxResponseSize"
                   : rc == -EACCES ? "HTTP 401 (not readable with this token)"
                                   : STRERROR(-rc));
     return rc;
@@ -1139,8 +1136,7 @@ static void ha_read_entities(struct ha_inst *h, struct ha_rd *rd) {
   if (rd->fatal != 0)
     return;
   ha_submit1(h, rd->now, "count", "entities", n.reported, h->md);
-  ha_submit1(h, rd->now, "count", "entities_unavailable", n.unavailable,
-             h->md);
+  ha_submit1(h, rd->now, "count", "entities_unavailable", n.unavailable, h->md);
 }
 
 /* ---- read ---------------------------------------------------------------- */
@@ -1183,8 +1179,7 @@ static int ha_read(user_data_t *ud) {
   ha_read_core(h, &rd, &core);
   ha_read_config(h, &rd, now_ms);
   if (h->core_known)
-    ha_submit1(h, rd.now, "homelab_core_state", "core", (double)h->core,
-               h->md);
+    ha_submit1(h, rd.now, "homelab_core_state", "core", (double)h->core, h->md);
   if (core.has_recorder) {
     ha_submit1(h, rd.now, "homelab_binary", "migration_in_progress",
                core.migration_in_progress, h->md);
