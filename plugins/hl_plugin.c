@@ -160,12 +160,31 @@ int hl_cf_percent(const char *plugin, const oconfig_item_t *ci, double *out) {
   return 0;
 }
 
+/* Not cf_util_get_boolean(): it logs an error of its own, and one bad option
+ * should give one error line. Accepts what it accepts: a boolean, or the
+ * strings true/yes/on and false/no/off. */
 int hl_cf_bool(const char *plugin, const oconfig_item_t *ci, bool *out) {
-  if (cf_util_get_boolean(ci, out) != 0) {
-    ERROR("%s: %s: expects true or false", plugin, ci->key);
-    return -1;
+  static const char *const yes[] = {"true", "yes", "on"};
+  static const char *const no[] = {"false", "no", "off"};
+  if (ci->values_num == 1 && ci->values[0].type == OCONFIG_TYPE_BOOLEAN) {
+    *out = ci->values[0].value.boolean != 0;
+    return 0;
   }
-  return 0;
+  if (ci->values_num == 1 && ci->values[0].type == OCONFIG_TYPE_STRING) {
+    const char *v = ci->values[0].value.string;
+    for (size_t i = 0; i < STATIC_ARRAY_SIZE(yes); i++) {
+      if (strcasecmp(v, yes[i]) == 0) {
+        *out = true;
+        return 0;
+      }
+      if (strcasecmp(v, no[i]) == 0) {
+        *out = false;
+        return 0;
+      }
+    }
+  }
+  ERROR("%s: %s: expects true or false", plugin, ci->key);
+  return -1;
 }
 
 int hl_cf_string(const char *plugin, const oconfig_item_t *ci, char **out) {

@@ -152,9 +152,15 @@ static int hnvme_config_option(struct hnvme_conf *f, oconfig_item_t *c) {
   }
   if (strcasecmp(k, "SysfsRoot") == 0 || strcasecmp(k, "DevRoot") == 0) {
     bool sys = strcasecmp(k, "SysfsRoot") == 0;
-    return hnvme_cf_strings(c, 1) ||
-           hnvme_cf_copy(c, 0, sys ? f->sysfs_root : f->dev_root,
-                         sizeof(f->dev_root));
+    char *dst = sys ? f->sysfs_root : f->dev_root;
+    if (hnvme_cf_strings(c, 1) || hnvme_cf_copy(c, 0, dst, sizeof(f->dev_root)))
+      return -1;
+    struct stat st;
+    if (dst[0] != '/' || stat(dst, &st) != 0 || !S_ISDIR(st.st_mode)) {
+      hl_err("%s \"%s\": not an existing absolute directory", k, dst);
+      return -1;
+    }
+    return 0;
   }
   if (strcasecmp(k, "Interval") == 0) {
     double sec = 0;
