@@ -226,12 +226,18 @@ int hl_cf_secret_file(const char *plugin, const char *option, const char *path,
       close(fd);
     return -1;
   }
-  if (!S_ISREG(st.st_mode) || (st.st_mode & S_IROTH)) {
+  /* Group-readable is fine only for collectd's own group (a root:collectd
+   * 0640 file for a daemon running as group collectd). */
+  const char *bad = !S_ISREG(st.st_mode)     ? "not a regular file"
+                    : (st.st_mode & S_IROTH) ? "readable by every user: "
+                                               "chmod o-rwx it"
+                    : (st.st_mode & S_IRGRP) && st.st_gid != getegid()
+                        ? "readable by a group collectd does not run as: "
+                          "chmod g-r it"
+                        : NULL;
+  if (bad != NULL) {
     ERROR("%s: %s \"%s\": %s (mode %04o); refusing to use it", plugin, option,
-          path,
-          S_ISREG(st.st_mode) ? "readable by every user: chmod o-rwx it"
-                              : "not a regular file",
-          (unsigned)(st.st_mode & 07777));
+          path, bad, (unsigned)(st.st_mode & 07777));
     close(fd);
     return -1;
   }

@@ -193,9 +193,10 @@ int hl_cf_unknown(const char *plugin, const oconfig_item_t *ci);
 
 /**
  * hl_cf_secret_file() - read a secret (password, token) from the first line
- * of @path for option @option. Refuses anything but a regular file, and a
- * file every user can read (mode o+r); errors name the option and the file,
- * never the contents. The buffer used is wiped.
+ * of @path for option @option. Refuses anything but a regular file, a file
+ * every user can read (mode o+r) and a group-readable one whose group is not
+ * collectd's effective group; errors name the option and the file, never the
+ * contents. The buffer used is wiped.
  * @max: longest secret accepted in bytes.
  * @out: on success a new string (free it with hl_secret_free()).
  * Return: 0 or -1 after logging.

@@ -26,11 +26,15 @@ secret_tok="Tok-$RANDOM-do-not-log-$RANDOM"
 pw_ok="$HL_WORK/pw_ok"
 pw_world="$HL_WORK/pw_world"
 tok_world="$HL_WORK/tok_world"
+pw_group="$HL_WORK/pw_group"
 empty="$HL_WORK/empty"
 printf '%s\n' "$secret_pw" >"$pw_ok"
 chmod 600 "$pw_ok"
 printf '%s\n' "$secret_pw" >"$pw_world"
 chmod 644 "$pw_world"
+printf '%s\n' "$secret_pw" >"$pw_group"
+chgrp nogroup "$pw_group"
+chmod 640 "$pw_group"
 printf '%s\n' "$secret_tok" >"$tok_world"
 chmod 644 "$tok_world"
 : >"$empty"
@@ -38,7 +42,8 @@ chmod 600 "$empty"
 
 # Cases: plugin | text every error line must contain besides the plugin
 # name (the block and option) | config body (\n separates lines). The
-# placeholders @PW@, @PWW@, @TOKW@, @EMPTY@, @WORK@ are replaced.
+# placeholders @PW@ (mode 0600), @PWW@ (0644), @PWG@ (0640, group nogroup),
+# @TOKW@ (0644), @EMPTY@, @WORK@ are replaced.
 cases=$(
   cat <<'EOF'
 homelab_host|unknown option "Bogus"|Bogus 1
@@ -96,6 +101,7 @@ homelab_fritz|Box "m": Username|<Box "m">\nHost "192.0.2.1"\nUsername "u"\n</Box
 homelab_fritz|Box "m": PasswordFile|<Box "m">\nHost "192.0.2.1"\nUsername "u"\nPasswordFile "/nonexistent-homelab"\n</Box>
 homelab_fritz|Box "m": PasswordFile|<Box "m">\nHost "192.0.2.1"\nUsername "u"\nPasswordFile "@PWW@"\n</Box>
 homelab_fritz|Box "m": PasswordFile|<Box "m">\nHost "192.0.2.1"\nUsername "u"\nPasswordFile "@EMPTY@"\n</Box>
+homelab_fritz|Box "m": PasswordFile|<Box "m">\nHost "192.0.2.1"\nUsername "u"\nPasswordFile "@PWG@"\n</Box>
 homelab_fritz|Box "m": PasswordEnv|<Box "m">\nHost "192.0.2.1"\nUsername "u"\nPasswordEnv "HL_NOT_SET_ANYWHERE"\n</Box>
 homelab_fritz|Box "m": PasswordFile|<Box "m">\nHost "192.0.2.1"\nUsername "u"\nPassword "x"\nPasswordFile "@PW@"\n</Box>
 homelab_fritz|Box "m": CACert|<Box "m">\nHost "192.0.2.1"\nCACert "/etc/ssl/certs/ca-certificates.crt"\n</Box>
@@ -147,6 +153,7 @@ expand() {
   local b=$1
   b=${b//@PW@/$pw_ok}
   b=${b//@PWW@/$pw_world}
+  b=${b//@PWG@/$pw_group}
   b=${b//@TOKW@/$tok_world}
   b=${b//@EMPTY@/$empty}
   b=${b//@WORK@/$HL_WORK}
