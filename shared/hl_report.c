@@ -1090,11 +1090,21 @@ static int write_all(int fd, const void *data, size_t len) {
   return 0;
 }
 
-/* Keep the replaced file's mode; a new file gets 0644, not mkstemp's 0600. */
-static int copy_mode(int fd, const char *path) {
+/* Whether the directory of @path is writable by every user (/tmp, a shared
+ * spool): a symbolic link found there may have been planted by anyone. */
+static bool dir_shared(const char *path) {
+  const char *slash = strrchr(path, '/');
+  char dir[4096];
+  if (slash == NULL)
+    hl_str_copy(dir, sizeof(dir), ".");
+  else if (slash == path)
+    hl_str_copy(dir, sizeof(dir), "/");
+  else if ((size_t)(slash - path) + 1 <= sizeof(dir))
+    hl_str_copy(dir, (size_t)(slash - path) + 1, path);
+  else
+    return true;
   struct stat st;
-  mode_t mode = stat(path, &st) == 0 ? st.st_mode & 07777 : 0644;
-  return fchmod(fd, mode) == 0 ? 0 : -errno;
+  return stat(dir, &st) != 0 || (st.st_mode & S_IWOTH) != 0;
 }
 
 /* Make the rename durable; failures here do not undo the write. */
@@ -1130,9 +1140,22 @@ static int write_special(const char *path, const void *data, size_t len) {
 int hl_write_atomic(const char *path, const void *data, size_t len) {
   if (path == NULL || path[0] == '\0')
     return -EINVAL;
+  /* The new file keeps the replaced file's mode, or gets 0644 (not
+   * mkstemp's 0600). A symbolic link in a directory every user can write to
+   * is never followed, neither for its target's mode nor to write into a
+   * device or FIFO it points at: the link itself is replaced. */
+  mode_t mode = 0644;
   struct stat st;
-  if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-    return S_ISDIR(st.st_mode) ? -EISDIR : write_special(path, data, len);
+  if (lstat(path, &st) == 0) {
+    bool follow = !S_ISLNK(st.st_mode) || !dir_shared(path);
+    if (follow && stat(path, &st) == 0) {
+      if (S_ISDIR(st.st_mode))
+        return -EISDIR;
+      if (!S_ISREG(st.st_mode))
+        return write_special(path, data, len);
+      mode = st.st_mode & 07777;
+    }
+  }
   char *tmp = tmp_template(path);
   if (tmp == NULL)
     return -ENOMEM;
@@ -1143,8 +1166,8 @@ int hl_write_atomic(const char *path, const void *data, size_t len) {
     return rc;
   }
   int rc = write_all(fd, data, len);
-  if (rc == 0)
-    rc = copy_mode(fd, path);
+  if (rc == 0 && fchmod(fd, mode) != 0)
+    rc = -errno;
   if (rc == 0 && fsync(fd) != 0)
     rc = -errno;
   if (close(fd) != 0 && rc == 0)

@@ -117,7 +117,9 @@ int hl_report_sanitize_utf8(struct hl_buf *out, const char *s, size_t len);
  * existing non-regular file (/dev/null, a FIFO) is written in place instead,
  * never replaced.
  * The data is fsync()ed before the rename. The new file keeps the mode of
- * the file it replaces, or gets 0644 (readable by a web server). On failure
+ * the file it replaces, or gets 0644 (readable by a web server). A symbolic
+ * link in a directory every user can write to (/tmp) is not followed: the
+ * link itself is replaced, so nobody can redirect the write. On failure
  * the temporary file is removed and @path is untouched.
  * Return: 0 or a negative errno (-ENOENT for a missing directory, -EINVAL
  * for an empty @path).

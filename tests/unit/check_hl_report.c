@@ -838,6 +838,55 @@ START_TEST(test_atomic_special_file) {
 }
 END_TEST
 
+/* In a directory every user can write to, a planted symbolic link (to a
+ * file of someone else, or to a FIFO/device) is replaced, never followed;
+ * in a private directory a link is followed as before. */
+START_TEST(test_atomic_symlink_shared_dir) {
+  char *dir = make_tmpdir();
+  ck_assert_int_eq(chmod(dir, 01777), 0);
+  char path[600], victim[600], fifo[600];
+  snprintf(path, sizeof(path), "%s/report.json", dir);
+  snprintf(victim, sizeof(victim), "%s/victim", dir);
+  snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+  int fd = open(victim, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  ck_assert_int_ge(fd, 0);
+  ck_assert_int_eq(write(fd, "secret", 6), 6);
+  close(fd);
+  ck_assert_int_eq(symlink(victim, path), 0);
+  ck_assert_int_eq(hl_write_atomic(path, "report", 6), 0);
+  expect_file(victim, "secret", 0600); /* untouched, mode not copied */
+  expect_file(path, "report", 0644);
+  struct stat st;
+  ck_assert_int_eq(lstat(path, &st), 0);
+  ck_assert(S_ISREG(st.st_mode));
+  /* A link to a FIFO: not written through (it would block or feed a
+   * reader), replaced. */
+  ck_assert_int_eq(unlink(path), 0);
+  ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+  ck_assert_int_eq(symlink(fifo, path), 0);
+  ck_assert_int_eq(hl_write_atomic(path, "r2", 2), 0);
+  expect_file(path, "r2", 0644);
+  ck_assert_int_eq(lstat(fifo, &st), 0);
+  ck_assert(S_ISFIFO(st.st_mode));
+  /* Private directory: the link is followed (its target replaced in place
+   * is not what rename does; the target keeps existing and the link is
+   * replaced only when shared). */
+  ck_assert_int_eq(chmod(dir, 0700), 0);
+  ck_assert_int_eq(unlink(path), 0);
+  ck_assert_int_eq(symlink(fifo, path), 0);
+  int rd = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  ck_assert_int_ge(rd, 0);
+  ck_assert_int_eq(hl_write_atomic(path, "abc", 3), 0);
+  char got[8] = "";
+  ck_assert_int_eq(read(rd, got, sizeof(got)), 3);
+  close(rd);
+  ck_assert_int_eq(lstat(path, &st), 0);
+  ck_assert(S_ISLNK(st.st_mode));
+  static const char *const names[] = {"report.json", "victim", "fifo"};
+  rm_tree(dir, names, 3);
+}
+END_TEST
+
 START_TEST(test_atomic_replace) {
   char *dir = make_tmpdir();
   char path[600];
@@ -923,6 +972,7 @@ Suite *hl_report_suite(void) {
   suite_add_tcase(s, tc);
   tc = tcase_create("write_atomic");
   tcase_add_test(tc, test_atomic_special_file);
+  tcase_add_test(tc, test_atomic_symlink_shared_dir);
   tcase_add_test(tc, test_atomic_replace);
   tcase_add_test(tc, test_atomic_errors);
   tcase_add_test(tc, test_atomic_relative);
