@@ -15,6 +15,7 @@ HL_PACKAGES=(
   valgrind clang-format shellcheck groff-base chromium
   qemu-system-x86 linux-image-amd64 busybox-static nvme-cli
   dpkg-dev debhelper fakeroot
+  libmicrohttpd12 libprotobuf-c1 libesmtp6
 )
 
 hl_log() { printf '==> %s\n' "$*" >&2; }

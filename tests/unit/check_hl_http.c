@@ -26,6 +26,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -393,6 +394,50 @@ START_TEST(test_get_post_keepalive) {
 }
 END_TEST
 
+/* collectd runs the reads of different targets on parallel read threads:
+ * several clients created and used at the same time (the first one loads
+ * libcurl through pthread_once). The TSan build of the tests checks this
+ * for data races. */
+struct par_arg {
+  const char *base;
+  int ok;
+};
+
+static void *par_client(void *p) {
+  struct par_arg *a = p;
+  struct hl_http *h = NULL;
+  char err[256];
+  if (hl_http_new(&(struct hl_http_opts){.base_url = a->base}, &h, err,
+                  sizeof(err)) != 0)
+    return NULL;
+  for (int i = 0; i < 20; i++) {
+    struct hl_http_resp r;
+    if (hl_http_get(h, "/p", &r) == 0 && r.status == 200)
+      a->ok++;
+    hl_http_resp_free(&r);
+  }
+  hl_http_free(h);
+  return NULL;
+}
+
+START_TEST(test_parallel_clients) {
+  struct srv s;
+  srv_start(&s, SRV_OPEN);
+  enum { N = 6 };
+  pthread_t t[N];
+  struct par_arg a[N];
+  for (int i = 0; i < N; i++) {
+    a[i] = (struct par_arg){.base = s.base};
+    ck_assert_int_eq(pthread_create(&t[i], NULL, par_client, &a[i]), 0);
+  }
+  for (int i = 0; i < N; i++) {
+    ck_assert_int_eq(pthread_join(t[i], NULL), 0);
+    ck_assert_int_eq(a[i].ok, 20);
+  }
+  srv_stop(&s);
+}
+END_TEST
+
 /* A non-2xx status is a response: 0, the status, an error text. */
 START_TEST(test_status) {
   struct srv s;
@@ -711,6 +756,7 @@ Suite *hl_http_suite(void) {
   tcase_set_timeout(tc, 10);
   tcase_add_test(tc, test_get_post_keepalive);
   tcase_add_test(tc, test_status);
+  tcase_add_test(tc, test_parallel_clients);
   tcase_add_test(tc, test_digest);
   tcase_add_test(tc, test_reject_no_secret);
   tcase_add_test(tc, test_body_cap);
