@@ -142,7 +142,7 @@ struct ha_inst {
   struct ha_ent *st;
   size_t nst;
   size_t cap;
-  c_complain_t c_api, c_auth, c_core, c_config, c_states;
+  c_complain_t c_api, c_auth, c_core, c_config, c_states, c_cut;
 };
 
 static struct {
@@ -199,8 +199,11 @@ static bool ha_entity_id_ok(const char *s) {
   return true;
 }
 
+/* Attribute names: at most HA_ATTR_MAX bytes, so "<id>.<attribute>" keeps
+ * at least 30 bytes of the entity id within HL_HA_INSTANCE_MAX. */
+#define HA_ATTR_MAX 32
 static bool ha_attr_name_ok(const char *s) {
-  if (s[0] == '\0' || strlen(s) > 64)
+  if (s[0] == '\0' || strlen(s) > HA_ATTR_MAX)
     return false;
   for (const char *p = s; *p; p++)
     if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
@@ -215,8 +218,8 @@ static int ha_cf_attr(struct ha_inst *h, oconfig_item_t *c) {
     return -1;
   if (!ha_attr_name_ok(a)) {
     hl_err("Instance \"%s\": Attribute \"%s\": expects an attribute name "
-           "(letters, digits, '_')",
-           h->name, a);
+           "(letters, digits, '_'; at most %d bytes)",
+           h->name, a, HA_ATTR_MAX);
     sfree(a);
     return -1;
   }
@@ -382,7 +385,10 @@ static int ha_cf_token(struct ha_inst *h, oconfig_item_t *c, int *ntoken) {
   if (hl_cf_string(h->ctx, c, &s) != 0)
     return -1;
   int rc = 0;
-  if (strcasecmp(c->key, "Token") == 0) {
+  if (strcasecmp(c->key, "Token") == 0 && s[0] == '\0') {
+    hl_err("Instance \"%s\": Token: empty", h->name);
+    rc = -1;
+  } else if (strcasecmp(c->key, "Token") == 0) {
     hl_secret_free(&h->token);
     h->token = s; /* moved */
     s = NULL;
@@ -461,7 +467,8 @@ static int ha_cf_url(struct ha_inst *h, oconfig_item_t *c) {
       h->url[slash - u] = '\0';
   }
   if (why != NULL) {
-    hl_err("Instance \"%s\": URL \"%s\": %s", h->name, u, why);
+    /* Not echoed: a rejected URL may carry a password or a token. */
+    hl_err("Instance \"%s\": URL: %s", h->name, why);
     return -1;
   }
   return 0;
@@ -849,19 +856,24 @@ static void ha_read_config(struct ha_inst *h, struct ha_rd *rd,
   }
   hl_release(&h->c_config, "%s: GET /api/config works again", h->name);
   h->config_next_ms = now_ms + (int64_t)(h->config_interval * 1000);
-  if (!h->cfg_known)
-    hl_info("%s: Home Assistant %s (\"%s\") at %s", h->name,
-            c.version[0] ? c.version : "(version unknown)", c.location_name,
-            h->url);
-  else if (strcmp(c.version, h->cfg.version) != 0)
-    ha_notify(h, NOTIF_OKAY, "homelab_up", "version",
-              "version changed from %s to %s", h->cfg.version, c.version);
-  bool meta = !h->cfg_known || strcmp(c.version, h->cfg.version) != 0 ||
-              strcmp(c.location_name, h->cfg.location_name) != 0;
+  bool first = !h->cfg_known;
+  bool changed = !first && strcmp(c.version, h->cfg.version) != 0;
+  bool meta =
+      first || changed || strcmp(c.location_name, h->cfg.location_name) != 0;
+  char old[sizeof(h->cfg.version)];
+  hl_str_copy(old, sizeof(old), h->cfg.version);
+  /* Stored first, so the notification's meta data has the new version. */
   h->cfg = c;
   h->cfg_known = true;
   if (meta)
     ha_meta(h);
+  if (first)
+    hl_info("%s: Home Assistant %s (\"%s\") at %s", h->name,
+            c.version[0] ? c.version : "(version unknown)", c.location_name,
+            h->url);
+  else if (changed)
+    ha_notify(h, NOTIF_OKAY, "homelab_up", "version",
+              "version changed from %s to %s", old, c.version);
   /* Before /api/core/state existed the config carried the state. */
   if (h->no_core_api)
     ha_core_state(h, hl_ha_core_state_from(c.state, strlen(c.state)), c.state);
@@ -981,7 +993,7 @@ static void ha_entity_report(struct ha_inst *h, const struct ha_rd *rd,
   ha_entity_avail(h, s, avail, "unavailable", ti);
   if (kind == HL_HA_VALUE_NUMBER) {
     struct hl_ha_type t = hl_ha_type_for(e->unit, e->device_class);
-    ha_submit1(h, rd->now, t.type, ti, v * t.scale, md);
+    ha_submit1(h, rd->now, t.type, ti, (v + t.offset) * t.scale, md);
     ha_entity_limits(h, s, t.type, ti, v);
   } else if (kind == HL_HA_VALUE_BINARY) {
     ha_submit1(h, rd->now, "homelab_binary", ti, v, md);
@@ -994,13 +1006,13 @@ static void ha_entity_report(struct ha_inst *h, const struct ha_rd *rd,
   bool want = h->attr != NULL &&
               (h->attr_all || (s->cfg >= 0 && h->ents[s->cfg].want_attr));
   if (want && e->has_attr) {
-    char ati[DATA_MAX_NAME_LEN];
-    size_t alen = strlen(h->attr);
-    size_t room = HL_HA_INSTANCE_MAX - alen - 1;
-    hl_ha_sanitize_id(e->entity_id, ati, room + 1);
-    size_t l = strlen(ati);
+    /* "<id>.<attribute>" within HL_HA_INSTANCE_MAX: the id part is cut. */
+    char ati[HL_HA_INSTANCE_MAX + 1];
+    size_t alen = strlen(h->attr); /* <= HA_ATTR_MAX, checked by config */
+    size_t l =
+        hl_ha_sanitize_id(e->entity_id, ati, HL_HA_INSTANCE_MAX - HA_ATTR_MAX);
     ati[l] = '.';
-    hl_ha_sanitize_id(h->attr, ati + l + 1, sizeof(ati) - l - 1);
+    hl_ha_sanitize_id(h->attr, ati + l + 1, alen + 1);
     ha_submit1(h, rd->now,
                strcmp(h->attr, "battery_level") == 0 ? "percent" : "gauge", ati,
                e->attr, md);
@@ -1024,7 +1036,12 @@ static void ha_entity_missing(struct ha_inst *h, const struct ha_rd *rd,
   s->found_known = true;
   n->reported++;
   n->unavailable++;
-  ha_submit1(h, rd->now, "homelab_available", ti, 0, NULL);
+  meta_data_t *md = meta_data_create();
+  if (md != NULL)
+    meta_data_add_string(md, "entity_id", id);
+  ha_submit1(h, rd->now, "homelab_available", ti, 0, md);
+  if (md != NULL)
+    meta_data_destroy(md);
   ha_entity_avail(h, s, false, "not found", ti);
 }
 
@@ -1042,6 +1059,7 @@ static bool ha_use_each(const struct ha_inst *h) {
 static void ha_read_each(struct ha_inst *h, struct ha_rd *rd,
                          struct ha_counts *n) {
   char path[300];
+  bool all_ok = true;
   for (size_t i = 0; i < h->nents && rd->fatal == 0; i++) {
     const struct ha_entity_cfg *c = &h->ents[i];
     snprintf(path, sizeof(path), "/api/states/%s", c->id);
@@ -1056,6 +1074,7 @@ static void ha_read_each(struct ha_inst *h, struct ha_rd *rd,
                                        err, sizeof(err))) == 0) {
       ha_entity_report(h, rd, &e, n);
     } else if (rd->fatal == 0) {
+      all_ok = false;
       if (rc == 0)
         snprintf(err, sizeof(err), "HTTP %ld%s", r.status,
                  r.status == 401 ? " (not readable with this token)" : "");
@@ -1068,6 +1087,8 @@ static void ha_read_each(struct ha_inst *h, struct ha_rd *rd,
     hl_ha_entity_free(&e);
     hl_http_resp_free(&r);
   }
+  if (all_ok && rd->fatal == 0)
+    hl_release(&h->c_states, "%s: entity states read again", h->name);
 }
 
 static int ha_read_bulk(struct ha_inst *h, struct ha_rd *rd,
@@ -1188,7 +1209,9 @@ static int ha_read(user_data_t *ud) {
   }
   ha_read_entities(h, &rd);
   if (rd.fatal != 0)
-    hl_complain(&h->c_states, "%s: read cut short: %s", h->name, rd.err);
+    hl_complain(&h->c_cut, "%s: read cut short: %s", h->name, rd.err);
+  else
+    hl_release(&h->c_cut, "%s: reads complete again", h->name);
   return 0;
 }
 
@@ -1221,6 +1244,7 @@ static int ha_start(struct ha_inst *h) {
   C_COMPLAIN_INIT(&h->c_core);
   C_COMPLAIN_INIT(&h->c_config);
   C_COMPLAIN_INIT(&h->c_states);
+  C_COMPLAIN_INIT(&h->c_cut);
   if (strncmp(h->url, "https://", 8) == 0 && !h->verify_peer)
     hl_warn("Instance \"%s\": VerifyPeer false: the server's certificate is "
             "not checked, the token can be sent to anyone",

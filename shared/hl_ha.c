@@ -747,27 +747,27 @@ struct hl_ha_type hl_ha_type_for(const char *unit, const char *device_class) {
       {"\xc2\xb0"
        "C",
        NULL,
-       {"temperature", 1}},
+       {"temperature", 1, 0}},
       {"\xc2\xb0"
        "F",
        NULL,
-       {"temperature", 1}},
-      {"%", "humidity", {"humidity", 1}},
-      {"%", NULL, {"percent", 1}},
-      {"W", NULL, {"power", 1}},
-      {"kW", NULL, {"power", 1000}},
-      {"Wh", NULL, {"energy_wh", 1}},
-      {"kWh", NULL, {"energy_wh", 1000}},
-      {"V", NULL, {"voltage", 1}},
-      {"A", NULL, {"current", 1}},
-      {"Hz", NULL, {"frequency", 1}},
-      {"hPa", NULL, {"pressure", 1}},
-      {"dBm", NULL, {"signal_power", 1}},
-      {NULL, "temperature", {"temperature", 1}},
-      {NULL, "humidity", {"humidity", 1}},
-      {NULL, "battery", {"percent", 1}},
-      {NULL, "power", {"power", 1}},
-      {NULL, "voltage", {"voltage", 1}},
+       {"temperature", 5.0 / 9.0, -32}}, /* collectd's temperature is °C */
+      {"%", "humidity", {"humidity", 1, 0}},
+      {"%", NULL, {"percent", 1, 0}},
+      {"W", NULL, {"power", 1, 0}},
+      {"kW", NULL, {"power", 1000, 0}},
+      {"Wh", NULL, {"energy_wh", 1, 0}},
+      {"kWh", NULL, {"energy_wh", 1000, 0}},
+      {"V", NULL, {"voltage", 1, 0}},
+      {"A", NULL, {"current", 1, 0}},
+      {"Hz", NULL, {"frequency", 1, 0}},
+      {"hPa", NULL, {"pressure", 1, 0}},
+      {"dBm", NULL, {"signal_power", 1, 0}},
+      {NULL, "temperature", {"temperature", 1, 0}},
+      {NULL, "humidity", {"humidity", 1, 0}},
+      {NULL, "battery", {"percent", 1, 0}},
+      {NULL, "power", {"power", 1, 0}},
+      {NULL, "voltage", {"voltage", 1, 0}},
   };
   for (size_t i = 0; i < sizeof(by_unit) / sizeof(by_unit[0]); i++) {
     const char *u = by_unit[i].unit;
@@ -778,7 +778,7 @@ struct hl_ha_type hl_ha_type_for(const char *unit, const char *device_class) {
         (dc == NULL || (device_class != NULL && strcmp(dc, device_class) == 0)))
       return by_unit[i].t;
   }
-  return (struct hl_ha_type){"gauge", 1};
+  return (struct hl_ha_type){"gauge", 1, 0};
 }
 
 /* The ']' that closes a set whose body starts at @p, or NULL. */

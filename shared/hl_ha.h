@@ -209,13 +209,16 @@ enum hl_ha_value_kind {
 enum hl_ha_value_kind hl_ha_state_value(const char *state, double *out);
 
 /**
- * struct hl_ha_type - a collectd type for an entity.
- * @type:  stock types.db type ("temperature", "gauge", ...).
- * @scale: multiply the state by this (kW → W, kWh → Wh).
+ * struct hl_ha_type - a collectd type for an entity; the value to dispatch
+ * is (state + @offset) * @scale.
+ * @type:   stock types.db type ("temperature", "gauge", ...).
+ * @scale:  multiply by this (kW → W, kWh → Wh, °F → °C: 5/9).
+ * @offset: add this first (°F → °C: -32); 0 otherwise.
  */
 struct hl_ha_type {
   const char *type;
   double scale;
+  double offset;
 };
 
 /**

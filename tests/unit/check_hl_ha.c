@@ -581,34 +581,34 @@ END_TEST
 
 static const struct type_case {
   const char *unit, *dclass, *type;
-  double scale;
+  double scale, offset;
 } type_cases[] = {
     {"\xc2\xb0"
      "C",
-     "temperature", "temperature", 1},
+     "temperature", "temperature", 1, 0},
     {"\xc2\xb0"
      "F",
-     NULL, "temperature", 1},
-    {"%", "humidity", "humidity", 1},
-    {"%", "battery", "percent", 1},
-    {"%", NULL, "percent", 1},
-    {"W", "power", "power", 1},
-    {"kW", NULL, "power", 1000},
-    {"kWh", "energy", "energy_wh", 1000},
-    {"Wh", NULL, "energy_wh", 1},
-    {"V", NULL, "voltage", 1},
-    {"A", NULL, "current", 1},
-    {"Hz", NULL, "frequency", 1},
-    {"hPa", "pressure", "pressure", 1},
-    {"dBm", "signal_strength", "signal_power", 1},
-    {"lx", "illuminance", "gauge", 1},
-    {"ppm", "carbon_dioxide", "gauge", 1},
-    {"w", NULL, "gauge", 1},
-    {"mbar", "pressure", "gauge", 1},
-    {NULL, "temperature", "temperature", 1},
-    {"", "battery", "percent", 1},
-    {NULL, "energy", "gauge", 1},
-    {NULL, NULL, "gauge", 1},
+     NULL, "temperature", 5.0 / 9.0, -32},
+    {"%", "humidity", "humidity", 1, 0},
+    {"%", "battery", "percent", 1, 0},
+    {"%", NULL, "percent", 1, 0},
+    {"W", "power", "power", 1, 0},
+    {"kW", NULL, "power", 1000, 0},
+    {"kWh", "energy", "energy_wh", 1000, 0},
+    {"Wh", NULL, "energy_wh", 1, 0},
+    {"V", NULL, "voltage", 1, 0},
+    {"A", NULL, "current", 1, 0},
+    {"Hz", NULL, "frequency", 1, 0},
+    {"hPa", "pressure", "pressure", 1, 0},
+    {"dBm", "signal_strength", "signal_power", 1, 0},
+    {"lx", "illuminance", "gauge", 1, 0},
+    {"ppm", "carbon_dioxide", "gauge", 1, 0},
+    {"w", NULL, "gauge", 1, 0},
+    {"mbar", "pressure", "gauge", 1, 0},
+    {NULL, "temperature", "temperature", 1, 0},
+    {"", "battery", "percent", 1, 0},
+    {NULL, "energy", "gauge", 1, 0},
+    {NULL, NULL, "gauge", 1, 0},
 };
 
 START_TEST(test_type) {
@@ -616,6 +616,9 @@ START_TEST(test_type) {
   struct hl_ha_type t = hl_ha_type_for(tc->unit, tc->dclass);
   ck_assert_str_eq(t.type, tc->type);
   ck_assert_double_eq(t.scale, tc->scale);
+  ck_assert_double_eq(t.offset, tc->offset);
+  if (tc->offset != 0) /* 212 °F is 100 °C */
+    ck_assert_double_eq_tol((212 + t.offset) * t.scale, 100, 1e-9);
 }
 END_TEST
 
