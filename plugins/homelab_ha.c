@@ -1009,8 +1009,7 @@ static void ha_entity_report(struct ha_inst *h, const struct ha_rd *rd,
     /* "<id>.<attribute>" within HL_HA_INSTANCE_MAX: the id part is cut. */
     char ati[HL_HA_INSTANCE_MAX + 1];
     size_t alen = strlen(h->attr); /* <= HA_ATTR_MAX, checked by config */
-    size_t l =
-        hl_ha_sanitize_id(e->entity_id, ati, HL_HA_INSTANCE_MAX - HA_ATTR_MAX);
+    size_t l = hl_ha_sanitize_id(e->entity_id, ati, HL_HA_INSTANCE_MAX - alen);
     ati[l] = '.';
     hl_ha_sanitize_id(h->attr, ati + l + 1, alen + 1);
     ha_submit1(h, rd->now,
