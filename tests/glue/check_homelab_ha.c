@@ -488,30 +488,36 @@ START_TEST(test_two_blocks) {
 }
 END_TEST
 
-/* Attribute names up to 64 bytes are accepted; the attribute's
- * type_instance "<id>.<attr>" must still be at most 63 bytes (or the name
- * rejected by the config). */
-START_TEST(test_long_attribute) {
-  static const size_t lens[] = {61, 62, 63, 64};
+/* Attribute names: at most 32 bytes (HA_ATTR_MAX), and "<id>.<attr>" stays
+ * within 63 bytes by cutting the id part to 62 - length bytes. */
+static const struct {
+  size_t len;
+  bool ok;
+} attr_cases[] = {{1, true}, {13, true}, {32, true}, {33, false}, {64, false}};
+
+START_TEST(test_attribute_length) {
+  size_t alen = attr_cases[_i].len;
   char attr[65];
-  memset(attr, 'a', lens[_i]);
-  attr[lens[_i]] = '\0';
+  memset(attr, 'a', alen);
+  attr[alen] = '\0';
   char text[512];
   snprintf(text, sizeof(text),
-           INST("Entity \"sensor.freezer_temperature\"\nAttribute \"%s\"\n"),
-           attr);
+           INST("EntityPattern \"sensor.an_*\"\nAttribute \"%s\"\n"), attr);
   config_text(text);
-  if (mock_init_all() != 0) {
+  if (!attr_cases[_i].ok) {
+    ck_assert_int_eq(mock_init_all(), -1);
     ck_assert_uint_eq(mock_log_count(LOG_ERR, "Attribute"), 1);
+    ck_assert(mock_log_contains(LOG_ERR, "at most 32 bytes"));
     return;
   }
+  ck_assert_int_eq(mock_init_all(), 0);
   struct ha_inst *h = mock_read_data(0);
   mock_clear_records();
   char json[512];
   int len = snprintf(json, sizeof(json),
-                     "{\"entity_id\": \"sensor.freezer_temperature\", "
-                     "\"state\": \"-18\", \"attributes\": "
-                     "{\"unit_of_measurement\": \"\xc2\xb0\x43\", \"%s\": 3}}",
+                     "{\"entity_id\": \"" LONG_ID "\", \"state\": \"230\", "
+                     "\"attributes\": {\"unit_of_measurement\": \"V\", "
+                     "\"%s\": 3}}",
                      attr);
   struct hl_ha_entity e = {0};
   ck_assert_int_eq(hl_ha_parse_state(json, (size_t)len, h->attr, &e, NULL, 0),
@@ -521,15 +527,11 @@ START_TEST(test_long_attribute) {
   struct ha_counts n = {0};
   ha_entity_report(h, &rd, &e, &n);
   hl_ha_entity_free(&e);
-  /* the state is a temperature: the only gauge is the attribute */
-  ck_assert_uint_eq(mock_count_matching("home", "gauge", NULL), 1);
-  const value_list_t *vl = mock_find("home", "gauge", NULL);
-  size_t tl = strlen(vl->type_instance);
-  ck_assert_msg(tl <= HL_HA_INSTANCE_MAX, "type_instance of %zu bytes", tl);
-  ck_assert_msg(strncmp(vl->type_instance, "s", 1) == 0 &&
-                    strchr(vl->type_instance, '.') != NULL,
-                "type_instance \"%s\"", vl->type_instance);
-  ck_assert_double_eq(vl->values[0].gauge, 3);
+  char want[DATA_MAX_NAME_LEN + 128];
+  snprintf(want, sizeof(want), "%.*s.%s", (int)(62 - alen), LONG_ID, attr);
+  ck_assert_uint_eq(strlen(want), HL_HA_INSTANCE_MAX);
+  ck_assert_double_eq(gauge("gauge", want), 3);
+  ck_assert_double_eq(gauge("voltage", LONG_TI), 230);
 }
 END_TEST
 
@@ -557,7 +559,8 @@ static const struct {
     {"homelab_age", "binary_sensor.front_door", 30.000001},
     {"energy_wh", "sensor.grid_energy", 12345678},
     {"homelab_age", "sensor.grid_energy", 30},
-    {"temperature", "sensor.outdoor_temperature", -3.25},
+    {"temperature", "sensor.outdoor_temperature",
+     (-3.25 - 32) * 5 / 9}, /* °F */
     {"homelab_age", "sensor.outdoor_temperature", 30},
     {"percent", "sensor.outdoor_temperature.battery_level", NAN}, /* null */
     {"homelab_available", "sun.sun", 1},
@@ -1233,7 +1236,7 @@ static Suite *homelab_ha_suite(void) {
   tcase_add_test(tc, test_verify_peer_warned);
   tcase_add_loop_test(tc, test_bad_config, 0, NCASES(bad_cases));
   tcase_add_test(tc, test_two_blocks);
-  tcase_add_loop_test(tc, test_long_attribute, 0, 4);
+  tcase_add_loop_test(tc, test_attribute_length, 0, NCASES(attr_cases));
   suite_add_tcase(s, tc);
   tc = tcase_create("entities");
   tcase_add_checked_fixture(tc, setup, teardown);
