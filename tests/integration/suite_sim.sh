@@ -35,14 +35,18 @@
 #   sim_init DIR [NAME]  work dir (created) and the lab namespace's name
 #                        (default hlsim<pid>; "-<pid>" is appended if a
 #                        namespace of that name exists)
+#   sim_plan             decides names, ports and paths without starting
+#                        anything (sim_start calls it if it was not called):
+#                        SIM_NS (empty without namespaces), SIM_FRITZ_PORT,
+#                        SIM_FIBER_PORT, SIM_HA_PORT, SIM_DOCKER_SOCK,
+#                        SIM_INFLUX_HTTP_PORT, SIM_INFLUX_UDP_PORT, SIM_RUN
+#                        (the command prefix that runs something in the lab
+#                        namespace), SIM_PING
 #   sim_start            namespaces and simulators; returns 1 with the
-#                        reason in SIM_ERROR. Sets SIM_NS (empty without
-#                        namespaces), SIM_FRITZ_PORT, SIM_FIBER_PORT,
-#                        SIM_HA_PORT, SIM_DOCKER_SOCK, SIM_NVME (1 if the
-#                        simulated controller works), SIM_RUN (the command
-#                        prefix that runs something in the lab namespace)
-#   sim_start_influx     influxd in the lab namespace: SIM_INFLUX_HTTP_PORT,
-#                        SIM_INFLUX_UDP_PORT, SIM_INFLUX_LOG
+#                        reason in SIM_ERROR. Sets SIM_NVME (1 if the
+#                        simulated controller works, else the reason in
+#                        SIM_NVME_WHY) and SIM_COLLECTD
+#   sim_start_influx     influxd in the lab namespace (SIM_INFLUX_LOG)
 #   sim_network_conf     prints the network plugin block (stock part of the
 #                        config) that sends to that InfluxDB
 #   sim_plugins_conf INTERVAL PLUGIN...
@@ -115,24 +119,26 @@ sim_alive() { kill -0 "$1" 2>/dev/null; }
 # only does its hard shutdown on the second signal), 2 s, SIGKILL.
 sim_stop_pid() {
   local pid=$1 grace=${2:-5} i
-  sim_alive "$pid" || {
-    wait "$pid" 2>/dev/null
+  if ! sim_alive "$pid"; then
+    wait "$pid" 2>/dev/null || true
     return 0
-  }
-  kill -TERM "$pid" 2>/dev/null
+  fi
+  kill -TERM "$pid" 2>/dev/null || true
   for ((i = 0; i < grace * 10; i++)); do
     sim_alive "$pid" || break
     sleep 0.1
   done
   if sim_alive "$pid"; then
-    kill -TERM "$pid" 2>/dev/null
+    kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < 20; i++)); do
       sim_alive "$pid" || break
       sleep 0.1
     done
-    sim_alive "$pid" && kill -KILL "$pid" 2>/dev/null
+    if sim_alive "$pid"; then
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
   fi
-  wait "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null || true
   return 0
 }
 
@@ -144,7 +150,7 @@ sim_stop() {
   SIM_PIDS=()
   for ((i = ${#SIM_NS_ALL[@]} - 1; i >= 0; i--)); do
     ns=${SIM_NS_ALL[i]}
-    ip netns del "$ns" 2>/dev/null
+    ip netns del "$ns" 2>/dev/null || true
   done
   SIM_NS_ALL=()
 }
@@ -192,17 +198,10 @@ sim_veth() {
 }
 
 sim_netns() {
-  local name=$SIM_NAME
-  if ip netns list 2>/dev/null | grep -qE "^$name( |\$)"; then
-    name=$name-$$
-  fi
-  SIM_NS=$name
   sim_ns_add "$SIM_NS" || {
     SIM_ERROR="cannot create network namespace $SIM_NS"
-    SIM_NS=""
     return 1
   }
-  SIM_RUN=(ip netns exec "$SIM_NS")
   if ! sim_veth 1 "$SIM_NS-gw" || ! sim_veth 2 "$SIM_NS-isp" ||
     ! ip netns exec "$SIM_NS-isp" sysctl -qw net.ipv4.icmp_echo_ignore_all=1; then
     SIM_ERROR="cannot set up the ping target namespaces"
@@ -217,7 +216,6 @@ sim_netns() {
     SIM_ERROR="icmp_responder.py did not start (see $SIM_W/icmp_responder.log)"
     return 1
   fi
-  SIM_PING=("gateway 10.214.1.2" "isp 10.214.2.2")
 }
 
 # --- simulators ----------------------------------------------------------------
@@ -267,14 +265,11 @@ sim_start_docker() {
    "Labels": {}}
 ]
 EOF
-  SIM_DOCKER_SOCK="$SIM_W/docker.sock"
   rm -f "$SIM_DOCKER_SOCK"
   sim_bg fake_docker "$SIM_PY" "$SIM_LIBDIR/fake_docker.py" \
     --socket "$SIM_DOCKER_SOCK" --containers "$SIM_W/containers.json"
-  local pid=$SIM_PID
   sim_wait 10 test -S "$SIM_DOCKER_SOCK" || {
     SIM_ERROR="fake_docker.py did not start: $(tail -n 3 "$SIM_W/fake_docker.log" | tr '\n' ' ')"
-    sim_alive "$pid"
     return 1
   }
 }
@@ -305,21 +300,48 @@ sim_start_nvme() {
   return 0
 }
 
-sim_start() {
+# sim_plan: decides the namespace names, ports and paths that sim_start
+# will use, without starting anything (scripts/demo --print-config)
+sim_plan() {
   local ports
-  SIM_ERROR=""
+  SIM_DOCKER_SOCK="$SIM_W/docker.sock"
   if [[ $EUID -eq 0 ]] && command -v ip >/dev/null; then
-    sim_netns || return 1
+    SIM_NS=$SIM_NAME
+    if ip netns list 2>/dev/null | grep -qE "^$SIM_NS( |\$)"; then
+      SIM_NS=$SIM_NS-$$
+    fi
+    SIM_RUN=(ip netns exec "$SIM_NS")
+    SIM_PING=("gateway 10.214.1.2" "isp 10.214.2.2")
     SIM_FRITZ_PORT=49000
     SIM_FIBER_PORT=49100
     SIM_HA_PORT=8123
+    SIM_INFLUX_HTTP_PORT=8086
+    SIM_INFLUX_RPC_PORT=8088
+    SIM_INFLUX_UDP_PORT=25826
+    if command -v "${SIM_CC:-cc}" >/dev/null; then
+      SIM_NVME=1
+    fi
   else
+    SIM_NS=""
     SIM_RUN=()
     SIM_PING=("loopback 127.0.0.1")
-    mapfile -t ports < <(sim_free_ports 3)
+    mapfile -t ports < <(sim_free_ports 5)
     SIM_FRITZ_PORT=${ports[0]}
     SIM_FIBER_PORT=${ports[1]}
     SIM_HA_PORT=${ports[2]}
+    SIM_INFLUX_HTTP_PORT=${ports[3]}
+    SIM_INFLUX_RPC_PORT=${ports[4]}
+    SIM_INFLUX_UDP_PORT=$(sim_free_udp)
+    SIM_NVME=0
+  fi
+  SIM_PLANNED=1
+}
+
+sim_start() {
+  SIM_ERROR=""
+  [[ ${SIM_PLANNED:-0} -eq 1 ]] || sim_plan
+  if [[ -n "$SIM_NS" ]]; then
+    sim_netns || return 1
   fi
   (
     umask 077
@@ -345,20 +367,11 @@ sim_start() {
 # --- InfluxDB ------------------------------------------------------------------
 
 sim_start_influx() {
-  local dir="$SIM_W/influx" ports i
+  local dir="$SIM_W/influx" i
   mkdir -p "$dir/types"
   ln -sf /usr/share/collectd/types.db "$dir/types/types.db"
   ln -sf "$SIM_SRCDIR/types.db.d/homelab.db" "$dir/types/homelab.db"
-  if [[ -n "$SIM_NS" ]]; then
-    SIM_INFLUX_HTTP_PORT=8086
-    SIM_INFLUX_RPC_PORT=8088
-    SIM_INFLUX_UDP_PORT=25826
-  else
-    mapfile -t ports < <(sim_free_ports 2)
-    SIM_INFLUX_HTTP_PORT=${ports[0]}
-    SIM_INFLUX_RPC_PORT=${ports[1]}
-    SIM_INFLUX_UDP_PORT=$(sim_free_udp)
-  fi
+  [[ ${SIM_PLANNED:-0} -eq 1 ]] || sim_plan
   SIM_INFLUX_LOG="$SIM_W/influxd.log"
   cat >"$dir/influxdb.conf" <<EOF
 reporting-enabled = false
@@ -444,6 +457,7 @@ EOF
   AllowPort "tcp" $SIM_HA_PORT
   AllowPort "tcp" $SIM_FRITZ_PORT
   AllowPort "tcp" $SIM_FIBER_PORT
+  AllowPort "tcp" ${SIM_INFLUX_HTTP_PORT:-8086}
   AllowProcess "influxd"
   AllowProcess "collectd"
   LocalOnly "tcp" ${SIM_INFLUX_HTTP_PORT:-8086}
