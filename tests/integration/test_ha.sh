@@ -24,7 +24,7 @@
 # Checked:
 #  - values and types in InfluxDB: homelab_up-api/auth 1, response_time-api,
 #    homelab_core_state-core 2 (1 while starting, 5 stopped), migration flags
-#    (1 after control "migration"), temperature (°C and °F), humidity,
+#    (1 after control "migration"), temperature (°C; °F converted), humidity,
 #    percent, power, energy_wh (kWh x 1000), gauge for lx and ppm,
 #    homelab_binary for binary_sensor/lock/person, homelab_available 0 and no
 #    state value for unavailable/unknown entities, homelab_age, the
@@ -54,7 +54,8 @@
 #  - HTTPS: values with CACert; without: one log line about the
 #    certificate, no entity values;
 #  - "collectd -T" refuses (exit 1, error naming the option, plugin
-#    disabled): world-readable TokenFile, unknown key, bad URL (scheme, path),
+#    disabled): world-readable TokenFile, unknown key, bad URL (scheme, path,
+#    the token as credentials: not echoed),
 #    EntityPattern "[abc", bad Entity id; the valid variant loads;
 #  - neither token appears in any collectd log, output, sink file,
 #    notification or simulator log.
@@ -495,13 +496,13 @@ def expect(pi, ty, ti, lo, hi=None, what=None):
            "no value" if v is None else f"got {v}")
 
 
-def near_sim(pi, ty, ti, simname, scale, tol, what):
+def near_sim(pi, ty, ti, simname, scale, tol, what, offset=0.0):
     s = sim[simname].get(ti)
     v = get(pi, ty, ti)
     if s is None or v is None:
         report(False, what, f"sim state {s!r}, value {v!r}")
         return
-    want = float(s) * scale
+    want = (float(s) + offset) * scale
     report(abs(v - want) <= tol, f"{what} ({v:g} vs sim {want:g} +-{tol:g})",
            f"value {v:g}, simulator {want:g}")
 
@@ -527,8 +528,8 @@ near_sim(pi, "temperature", "sensor.living_room_temperature", "A", 1, 0.4,
          "each: temperature-sensor.living_room_temperature (°C) as served")
 near_sim(pi, "temperature", "sensor.freezer_temperature", "A", 1, 0.4,
          "each: temperature-sensor.freezer_temperature (°C) as served")
-near_sim(pi, "temperature", "sensor.outdoor_temperature_f", "A", 1, 0.4,
-         "each: temperature-sensor.outdoor_temperature_f (°F) as served")
+near_sim(pi, "temperature", "sensor.outdoor_temperature_f", "A", 5 / 9, 0.3,
+         "each: temperature-sensor.outdoor_temperature_f: °F as served, in °C", -32)
 near_sim(pi, "power", "sensor.washing_machine_power", "A", 1, 200,
          "each: power-sensor.washing_machine_power (W) as served")
 near_sim(pi, "energy_wh", "sensor.house_energy", "A", 1000, 5,
@@ -980,6 +981,8 @@ bad_conf url "    URL \"ftp://127.0.0.1:$PA\"
 $GOOD_TOK"
 bad_conf urlpath "    URL \"http://127.0.0.1:$PA/api/\"
 $GOOD_TOK"
+bad_conf urltoken "    URL \"http://monitor:$TOKEN@127.0.0.1:$PA\"
+$GOOD_TOK"
 bad_conf pattern "$GOOD_URL
 $GOOD_TOK
     EntityPattern \"[abc\""
@@ -991,8 +994,9 @@ $GOOD_TOK
     Entity \"sensor.bathroom_humidity\""
 for spec in 'world|TokenFile "[^"]*token_world": readable by every user' \
   'unknown|unknown option "Bogus"' \
-  'url|URL "ftp://127.0.0.1:[0-9]*": expects http' \
-  'urlpath|URL "http://127.0.0.1:[0-9]*/api/": expects no path' \
+  'url|URL: expects http' \
+  'urlpath|URL: expects no path' \
+  'urltoken|URL: must not contain credentials' \
   'pattern|EntityPattern "\[abc": not a valid glob' \
   'entity|Entity "Sensor.Living-Room": not an entity id'; do
   IFS='|' read -r name re <<<"$spec"
