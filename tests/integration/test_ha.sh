@@ -693,7 +693,7 @@ check "tls: the inline Token is warned about once ($n)" "$n warnings" test "$n" 
 # === wrong token: back-off and recovery ===========================================
 
 # at least 20 intervals (4 s) after the first failure
-sleep "$(awk -v t0="$tf0" -v t="$(now)" 'BEGIN { d = t0 + 4.2 - t; printf "%.2f", d > 0 ? d : 0 }')"
+sleep "$(awk -v t0="$tf0" -v t="$(now)" 'BEGIN { d = t0 + 4.2 - t; printf "%.2f", (d > 0 ? d : 0) }')"
 tf1=$(now)
 f1=$(simstat "$PB" 's["auth"]["failures"]')
 ivs=$(awk -v a="$tf0" -v b="$tf1" 'BEGIN { printf "%d", (b - a) / 0.2 }')
