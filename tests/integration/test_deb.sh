@@ -5,7 +5,8 @@
 # HL_BUILDDIR (what "make dist" would ship, uncommitted work included; the
 # debian/ directory is in EXTRA_DIST), then "dpkg-buildpackage -us -uc -b"
 # builds collectd-homelab in it, running "make check" in dh_auto_test (unless
-# DEB_BUILD_OPTIONS, passed through, has nocheck). Checked:
+# DEB_BUILD_OPTIONS, passed through, has nocheck; with CI=true and no
+# DEB_BUILD_OPTIONS it is nocheck, as scripts/test ran make check). Checked:
 #   - debian/changelog carries configure.ac's version;
 #   - the .deb's fields (name, version, Depends with collectd-core, libcurl
 #     for dlopen() and the shlibs of libnvme, libxml2 and yajl) and, with
@@ -91,6 +92,12 @@ check "the exported source tree has debian/ (EXTRA_DIST)" "no $src/debian/rules"
   test -x "$src/debian/rules"
 
 opts=${DEB_BUILD_OPTIONS:-}
+# In CI, scripts/test has run "make check" (and more) on this tree already;
+# the package build's own run would only repeat it. Set DEB_BUILD_OPTIONS
+# (even to "") to choose yourself.
+if [[ "${CI:-}" == true && -z "${DEB_BUILD_OPTIONS+set}" ]]; then
+  opts=nocheck
+fi
 [[ "$opts" == *parallel=* ]] || opts="$opts parallel=$JOBS"
 opts=${opts# }
 add_log dpkg-buildpackage "$W/build.log"
