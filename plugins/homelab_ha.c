@@ -521,6 +521,10 @@ static int ha_config_option(struct ha_inst *h, oconfig_item_t *c, int *ntoken) {
   return -1;
 }
 
+static int ha_cmp_str(const void *a, const void *b) {
+  return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 static int ha_validate(struct ha_inst *h) {
   const char *n = h->name;
   if (h->url == NULL) {
@@ -554,6 +558,8 @@ static int ha_validate(struct ha_inst *h) {
       return -1;
     for (size_t i = 0; i < h->nents; i++)
       h->ids[i] = h->ents[i].id;
+    /* Sorted: the filter of GET /api/states looks them up by bisection. */
+    qsort(h->ids, h->nents, sizeof(*h->ids), ha_cmp_str);
   }
   return 0;
 }
@@ -1055,23 +1061,32 @@ static bool ha_use_each(const struct ha_inst *h) {
   return h->total > 0 && h->nents * HA_EACH_RATIO <= h->total;
 }
 
+/* One GET /api/states/<id> per Entity. The answers are collected and
+ * reported at the end, so the values of one read are dispatched together
+ * (dispatching between requests wakes collectd's write threads each time). */
 static void ha_read_each(struct ha_inst *h, struct ha_rd *rd,
                          struct ha_counts *n) {
   char path[300];
   bool all_ok = true;
+  struct hl_ha_entity *got = calloc(h->nents, sizeof(*got));
+  bool *missing = calloc(h->nents, sizeof(*missing));
+  if (got == NULL || missing == NULL) {
+    sfree(got);
+    sfree(missing);
+    return;
+  }
   for (size_t i = 0; i < h->nents && rd->fatal == 0; i++) {
     const struct ha_entity_cfg *c = &h->ents[i];
     snprintf(path, sizeof(path), "/api/states/%s", c->id);
     struct hl_http_resp r;
     int rc = ha_get(h, rd, path, &r);
-    struct hl_ha_entity e = {0};
     char err[128] = "";
     if (rc == 0 && r.status == 404) {
-      ha_entity_missing(h, rd, c->id, n);
+      missing[i] = true;
     } else if (rc == 0 && r.status == 200 &&
-               (rc = hl_ha_parse_state(r.body.data, r.body.len, h->attr, &e,
-                                       err, sizeof(err))) == 0) {
-      ha_entity_report(h, rd, &e, n);
+               (rc = hl_ha_parse_state(r.body.data, r.body.len, h->attr,
+                                       &got[i], err, sizeof(err))) == 0) {
+      /* reported below */
     } else if (rd->fatal == 0) {
       all_ok = false;
       if (rc == 0)
@@ -1083,9 +1098,18 @@ static void ha_read_each(struct ha_inst *h, struct ha_rd *rd,
                   : rc == -EACCES ? "HTTP 401 (not readable with this token)"
                                   : STRERROR(-rc));
     }
-    hl_ha_entity_free(&e);
     hl_http_resp_free(&r);
   }
+  for (size_t i = 0; i < h->nents && rd->fatal == 0; i++) {
+    if (missing[i])
+      ha_entity_missing(h, rd, h->ents[i].id, n);
+    else if (got[i].entity_id != NULL)
+      ha_entity_report(h, rd, &got[i], n);
+  }
+  for (size_t i = 0; i < h->nents; i++)
+    hl_ha_entity_free(&got[i]);
+  sfree(got);
+  sfree(missing);
   if (all_ok && rd->fatal == 0)
     hl_release(&h->c_states, "%s: entity states read again", h->name);
 }
@@ -1101,7 +1125,8 @@ static int ha_read_bulk(struct ha_inst *h, struct ha_rd *rd,
                                    .nids = h->nents,
                                    .patterns = (const char *const *)h->patterns,
                                    .npatterns = h->npatterns,
-                                   .attribute = h->attr};
+                                   .attribute = h->attr,
+                                   .ids_sorted = true};
     rc = hl_ha_parse_states(r.body.data, r.body.len, &f, &s, err, sizeof(err));
   } else if (rc == 0) {
     snprintf(err, sizeof(err), "HTTP %ld", r.status);

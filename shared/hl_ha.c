@@ -367,9 +367,23 @@ struct ent_ctx {
 static bool keep_entity(const struct hl_ha_filter *f, const char *id) {
   if (f == NULL || (f->nids == 0 && f->npatterns == 0))
     return true;
-  for (size_t i = 0; i < f->nids; i++) {
-    if (f->ids[i] != NULL && strcmp(f->ids[i], id) == 0)
-      return true;
+  if (f->ids_sorted) {
+    size_t lo = 0, hi = f->nids;
+    while (lo < hi) {
+      size_t mid = lo + (hi - lo) / 2;
+      int c = strcmp(f->ids[mid], id);
+      if (c == 0)
+        return true;
+      if (c < 0)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  } else {
+    for (size_t i = 0; i < f->nids; i++) {
+      if (f->ids[i] != NULL && strcmp(f->ids[i], id) == 0)
+        return true;
+    }
   }
   for (size_t i = 0; i < f->npatterns; i++) {
     if (f->patterns[i] != NULL && hl_ha_glob_match(f->patterns[i], id))

@@ -92,6 +92,9 @@ struct hl_ha_entity {
  * @patterns, @npatterns: globs for hl_ha_glob_match().
  * @attribute:            attribute to decode into hl_ha_entity.attr (NULL:
  *                        none).
+ * @ids_sorted:           @ids are sorted by strcmp() and not NULL: looked
+ *                        up by binary search (else compared one by one,
+ *                        which costs O(nids) per entity of the answer).
  * An entity is kept when it matches any id or any pattern. With no ids and
  * no patterns every entity is kept. Borrowed for the call only.
  */
@@ -101,6 +104,7 @@ struct hl_ha_filter {
   const char *const *patterns;
   size_t npatterns;
   const char *attribute;
+  bool ids_sorted;
 };
 
 /**

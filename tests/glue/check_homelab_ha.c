@@ -109,7 +109,8 @@ static void load_states(const struct ha_inst *h, const char *rel,
                                  .nids = h->nents,
                                  .patterns = (const char *const *)h->patterns,
                                  .npatterns = h->npatterns,
-                                 .attribute = h->attr};
+                                 .attribute = h->attr,
+                                 .ids_sorted = true};
   int rc = hl_ha_parse_states(b.data, b.len, &f, s, err, sizeof(err));
   ck_assert_msg(rc == 0, "%s: %s", rel, err);
   hl_buf_free(&b);
@@ -238,8 +239,10 @@ START_TEST(test_config_all) {
   ck_assert_str_eq(h->attr, "battery_level");
   ck_assert(h->attr_all);
   ck_assert_ptr_nonnull(h->ids);
-  ck_assert_str_eq(h->ids[0], h->ents[0].id);
-  ck_assert_str_eq(h->ids[1], h->ents[1].id);
+  /* the filter's ids: the Entity ids, sorted for bisection */
+  ck_assert_str_eq(h->ids[0], h->ents[1].id);
+  ck_assert_str_eq(h->ids[1], h->ents[0].id);
+  ck_assert_int_lt(strcmp(h->ids[0], h->ids[1]), 0);
   struct ha_inst *c = ha_cfg.inst[1];
   ck_assert_str_eq(c->token, SECRET);
   ck_assert_int_eq(c->fetch, HA_FETCH_EACH);

@@ -265,7 +265,7 @@ START_TEST(test_states_filter) {
   char *json = load_ha("states.json", &len);
   static const char *const ids[] = {"binary_sensor.front_door", "nope.x"};
   static const char *const pats[] = {"sensor.*_temperature"};
-  struct hl_ha_filter f = {ids, 2, pats, 1, NULL};
+  struct hl_ha_filter f = {ids, 2, pats, 1, NULL, false};
   struct hl_ha_states s;
   char err[64] = "";
   ck_assert_int_eq(hl_ha_parse_states(json, len, &f, &s, err, sizeof(err)), 0);
@@ -276,6 +276,19 @@ START_TEST(test_states_filter) {
   ck_assert_str_eq(s.e[2].entity_id, "binary_sensor.front_door");
   ck_assert_str_eq(s.e[3].entity_id, "sensor.outdoor_temperature");
   hl_ha_states_free(&s);
+  /* The same with the ids sorted and looked up by binary search; an id
+   * list of one, and ids that sort before and after every entity. */
+  static const char *const sorted[] = {"a.first", "binary_sensor.front_door",
+                                       "sensor.bedroom_temperature", "z.last"};
+  for (size_t n = 1; n <= 4; n++) {
+    struct hl_ha_filter fs = {
+        .ids = n == 1 ? sorted + 1 : sorted, .nids = n, .ids_sorted = true};
+    ck_assert_int_eq(hl_ha_parse_states(json, len, &fs, &s, err, sizeof(err)),
+                     0);
+    ck_assert_uint_eq(s.n, n >= 3 ? 2 : 1);
+    ck_assert_str_eq(s.e[n >= 3 ? 1 : 0].entity_id, "binary_sensor.front_door");
+    hl_ha_states_free(&s);
+  }
   free(json);
 }
 END_TEST
