@@ -98,6 +98,7 @@ struct fritz_ping_target {
   uint64_t dns_failures;
   struct fritz_flag reach;
   c_complain_t c_dns;
+  c_complain_t c_send; /* echoes could not be sent (route, firewall) */
 };
 
 /* The one ping read callback's data: every target, probed together. */
@@ -617,8 +618,13 @@ static bool fritz_ping_resolve(struct fritz_ping_target *t, int64_t end_ms) {
     return true;
   }
   t->dns_failures++;
+  const char *why = rc == -ENOENT      ? "name not found"
+                    : rc == -EAGAIN    ? "DNS server did not answer"
+                    : rc == -ETIMEDOUT ? "no answer within the timeout"
+                                       : NULL;
   hl_complain(&t->c_dns, "%s: resolving %s failed: %s%s", t->name, t->host,
-              STRERROR(-rc), t->addrlen ? "; pinging the last address" : "");
+              why ? why : STRERROR(-rc),
+              t->addrlen ? "; pinging the last address" : "");
   return t->addrlen > 0;
 }
 
@@ -645,11 +651,18 @@ static void fritz_ping_submit(struct fritz_ping_target *t,
             &(value_t){.derive = (derive_t)t->dns_failures}, 1);
 }
 
-/* Reachability change -> one notification. @r->error: not judged. */
+/* Reachability change -> one notification. @r->error (no socket for the
+ * family, complained about per read): not judged. Echoes that could not be
+ * sent (no route, blackhole, firewall) make the target unreachable. */
 static void fritz_ping_notify(struct fritz_ping_target *t,
                               const struct hl_icmp_result *r) {
   if (r->error != 0)
     return;
+  if (r->send_error != 0)
+    hl_complain(&t->c_send, "%s: cannot send echoes to %s: %s", t->name,
+                t->host, STRERROR(-r->send_error));
+  else
+    hl_release(&t->c_send, "%s: echoes to %s leave again", t->name, t->host);
   int news = fritz_flag_set(&t->reach, r->reachable);
   if (news == 0)
     return;
@@ -657,6 +670,10 @@ static void fritz_ping_notify(struct fritz_ping_target *t,
   if (news > 0)
     snprintf(what, sizeof(what), "%s (%s) is reachable again: rtt %.1f ms",
              t->name, t->host, r->rtt_avg);
+  else if (r->send_error != 0)
+    snprintf(what, sizeof(what),
+             "%s (%s) is unreachable: echoes cannot be sent (%s)", t->name,
+             t->host, STRERROR(-r->send_error));
   else
     snprintf(what, sizeof(what),
              "%s (%s) is unreachable: %u of %u echoes lost%s", t->name, t->host,
@@ -1081,7 +1098,7 @@ static bool fritz_ip_known(const char *ip) {
 static void fritz_box_identity(struct fritz_box *b,
                                const struct fritz_snap *s) {
   bool changed = false;
-  if (s->dev.have & HL_TR064_DEV_MODEL && strcmp(b->model, s->dev.model)) {
+  if (s->dev.have & HL_TR064_DEV_MODEL && strcmp(b->model, s->dev.model) != 0) {
     hl_str_copy(b->model, sizeof(b->model), s->dev.model);
     changed = true;
   }
@@ -1307,6 +1324,7 @@ static struct fritz_pinger *fritz_pinger_new(void) {
     *t = *fritz_cfg.ping[i];
     fritz_cfg.ping[i]->host = NULL; /* moved */
     C_COMPLAIN_INIT(&t->c_dns);     /* a macro: no side effects in it */
+    C_COMPLAIN_INIT(&t->c_send);
   }
   for (size_t i = 0; i < fritz_cfg.nbox; i++) {
     const struct fritz_box *b = fritz_cfg.box[i];
@@ -1316,6 +1334,7 @@ static struct fritz_pinger *fritz_pinger_new(void) {
     hl_str_copy(t->name, sizeof(t->name), b->name);
     t->host = strdup(b->host);
     C_COMPLAIN_INIT(&t->c_dns);
+    C_COMPLAIN_INIT(&t->c_send);
   }
   p->count = fritz_cfg.ping_count;
   p->spacing_ms = (unsigned)(fritz_cfg.ping_spacing * 1000);

@@ -45,7 +45,8 @@ struct icmp_target {
   unsigned send_ok;
   unsigned dup;
   unsigned late;
-  int error;
+  int error;      /* no socket for the family */
+  int send_error; /* the last failed sendto() */
   struct hl_icmp_stats st;
 };
 
@@ -253,7 +254,7 @@ int hl_icmp_begin(struct hl_icmp *ctx, unsigned count, unsigned timeout_ms,
     memset(s, 0, count * sizeof(*s));
     memset(a, 0, count);
     t->sent = t->send_ok = t->dup = t->late = 0;
-    t->error = 0;
+    t->error = t->send_error = 0;
     memset(&t->st, 0, sizeof(t->st));
   }
   ctx->count = count;
@@ -357,6 +358,7 @@ void hl_icmp_result(const struct hl_icmp *ctx, size_t ti,
   const struct icmp_target *t = &ctx->t[ti];
   memset(r, 0, sizeof(*r));
   r->error = t->error;
+  r->send_error = t->error == 0 && t->send_ok == 0 ? t->send_error : 0;
   r->sent = t->sent;
   r->duplicates = t->dup;
   r->late = t->late;
@@ -488,8 +490,7 @@ static void send_round(struct hl_icmp *ctx, const int fds[2], unsigned round) {
       ctx->outstanding++;
     } else {
       t->sent_ns[round] = 0; /* cannot be answered */
-      if (t->send_ok == 0)
-        t->error = n < 0 ? -errno : -EIO;
+      t->send_error = n < 0 ? -errno : -EIO;
     }
   }
 }
@@ -497,7 +498,7 @@ static void send_round(struct hl_icmp *ctx, const int fds[2], unsigned round) {
 static void drain(struct hl_icmp *ctx, int fd, bool raw, bool v4) {
   for (;;) {
     uint8_t buf[2048];
-    struct sockaddr_storage from;
+    struct sockaddr_storage from = {0};
     socklen_t fromlen = sizeof(from);
     ssize_t n = recvfrom(fd, buf, sizeof(buf), MSG_DONTWAIT,
                          (struct sockaddr *)&from, &fromlen);

@@ -74,7 +74,11 @@ struct hl_icmp_stats {
 /**
  * struct hl_icmp_result - outcome of one target in one run.
  * @error:      0, or a negative errno when the target could not be probed at
- *              all (no socket for its family) or every send failed.
+ *              all: no socket for its family.
+ * @send_error: 0, or the negative errno of sendto() when every echo to the
+ *              target failed to leave (no route, a blackhole or prohibit
+ *              route, a firewall rule): the target is unreachable, with
+ *              @received 0 and @loss_pct 100.
  * @sent:       echo requests handed to the kernel (or attempted).
  * @received:   distinct, timely, matching replies.
  * @duplicates: further replies to an already answered sequence number.
@@ -86,6 +90,7 @@ struct hl_icmp_stats {
  */
 struct hl_icmp_result {
   int error;
+  int send_error;
   unsigned sent;
   unsigned received;
   unsigned duplicates;
