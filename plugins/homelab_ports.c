@@ -48,6 +48,7 @@ static struct hl_single ports_cfg;
 struct ports_seen {
   struct hl_sock key;
   unsigned findings;
+  bool docker_only; /* a published container port without a host socket */
 };
 
 /* State of one Port (watch) rule. */
@@ -514,9 +515,14 @@ static int ports_now_cmp(const void *a, const void *b) {
 
 /* Compares this read's findings with the last ones. Every listener of this
  * read takes part, so a listener whose finding cleared is told apart from
- * one that closed; only flagged ones are kept for the next read. */
+ * one that closed; only flagged ones are kept for the next read. While the
+ * Docker API does not answer, the published-only ports of the last good
+ * read are carried over unchanged (not "closed": we just cannot ask) and
+ * counted into @c. */
 static void ports_findings_update(struct ports_target *t,
-                                  const struct hl_port_report *rep) {
+                                  const struct hl_port_report *rep,
+                                  struct ports_counts *c) {
+  bool docker_down = rep->docker_checked && !rep->docker.available;
   struct ports_now *now = calloc(rep->n + 1, sizeof(*now));
   struct ports_seen *keep = calloc(rep->n + 1, sizeof(*keep));
   if (now == NULL || keep == NULL) {
@@ -525,7 +531,8 @@ static void ports_findings_update(struct ports_target *t,
     return;
   }
   for (size_t i = 0; i < rep->n; i++)
-    now[i] = (struct ports_now){{rep->r[i].s, rep->r[i].findings}, &rep->r[i]};
+    now[i] = (struct ports_now){
+        {rep->r[i].s, rep->r[i].findings, !rep->r[i].has_socket}, &rep->r[i]};
   qsort(now, rep->n, sizeof(*now), ports_now_cmp);
   size_t n = 0; /* SO_REUSEPORT sockets share a key: one entry, all findings */
   for (size_t i = 0; i < rep->n; i++) {
@@ -536,11 +543,19 @@ static void ports_findings_update(struct ports_target *t,
   }
   size_t a = 0, b = 0, nkeep = 0;
   while (a < t->nseen || b < n) {
-    int c = a == t->nseen ? 1
-            : b == n      ? -1
-                          : ports_key_cmp(&t->seen[a].key, &now[b].seen.key);
-    const struct ports_seen *o = c <= 0 ? &t->seen[a++] : NULL;
-    const struct ports_now *s = c >= 0 ? &now[b++] : NULL;
+    int cmp = a == t->nseen ? 1
+              : b == n      ? -1
+                            : ports_key_cmp(&t->seen[a].key, &now[b].seen.key);
+    const struct ports_seen *o = cmp <= 0 ? &t->seen[a++] : NULL;
+    const struct ports_now *s = cmp >= 0 ? &now[b++] : NULL;
+    if (s == NULL && docker_down && o->docker_only) {
+      keep[nkeep++] = *o;
+      c->published_only++;
+      c->unexpected += (o->findings & HL_FIND_UNEXPECTED) != 0;
+      c->f_ephemeral += (o->findings & HL_FIND_EPHEMERAL) != 0;
+      c->f_wildcard += (o->findings & HL_FIND_WILDCARD) != 0;
+      continue;
+    }
     ports_notify_diff(o, s ? &s->seen : NULL, s ? s->rec : NULL);
     if (s != NULL && s->seen.findings != 0)
       keep[nkeep++] = s->seen;
@@ -603,13 +618,13 @@ static int ports_read(user_data_t *ud) {
   cdtime_t now = cdtime();
   struct ports_counts c;
   ports_count(&rep, &c);
+  ports_findings_update(t, &rep, &c);
   hl_submit_table(now, HL_PLUGIN, "listeners", ports_count_metrics,
                   STATIC_ARRAY_SIZE(ports_count_metrics), &c, 0);
   hl_submit_table(now, HL_PLUGIN, "policy", ports_policy_metrics,
                   STATIC_ARRAY_SIZE(ports_policy_metrics), &c, 0);
   ports_docker_status(t, now, &rep);
   ports_watch(t, now, &rep);
-  ports_findings_update(t, &rep);
   if (t->reads++ % t->report_every == 0) {
     if (t->report_json != NULL)
       ports_write_report(t, t->report_json, &rep, false);

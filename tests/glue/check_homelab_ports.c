@@ -1156,16 +1156,19 @@ static void *engine_main(void *arg) {
   }
 }
 
-static void engine_start(void) {
+/* (Re)starts the fake engine; a restart keeps the socket path. */
+static void engine_listen(bool again) {
   char body[PATH_MAX];
   glue_read_file(glue_fx_path(body, sizeof(body), "glue_ports/containers.json"),
                  &engine.body, GLUE_FILE_MAX);
-  glue_mk_tmpdir(out_root, sizeof(out_root));
+  if (!again)
+    glue_mk_tmpdir(out_root, sizeof(out_root));
   struct sockaddr_un sa = {.sun_family = AF_UNIX};
   int n =
       snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/docker.sock", out_root);
   ck_assert(n > 0 && (size_t)n < sizeof(sa.sun_path));
   memcpy(engine.path, sa.sun_path, sizeof(engine.path));
+  unlink(engine.path);
   engine.fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   ck_assert(engine.fd >= 0);
   ck_assert_int_eq(bind(engine.fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
@@ -1173,6 +1176,8 @@ static void engine_start(void) {
   ck_assert_int_eq(pthread_create(&engine.tid, NULL, engine_main, NULL), 0);
   engine.running = true;
 }
+
+static void engine_start(void) { engine_listen(false); }
 
 static void engine_stop(void) {
   if (!engine.running)
@@ -1223,6 +1228,40 @@ START_TEST(test_docker_containers) {
   glue_assert_clean_log();
   ck_assert_int_eq(glue_read_once(), 0);
   ck_assert_uint_eq(mock_count_notifications(), 0);
+}
+END_TEST
+
+/* A Docker outage (engine stopped or restarted) is not a change of the port
+ * policy findings: the published-only port keeps its finding and counts
+ * while the API does not answer, and nothing is notified when it is back
+ * (found by tests/integration/test_faults.sh: an OKAY "is closed" and the
+ * WARNING again per dockerd restart). */
+START_TEST(test_docker_outage_keeps_findings) {
+  engine_start();
+  char text[512];
+  snprintf(text, sizeof(text),
+           "ProcRoot \"@proc\"\nDockerSocket \"%s\"\n" QUIET
+           "AllowPort \"any\" 22\nAllowPort \"any\" 53\n"
+           "AllowRange \"tcp\" 5000 9000\n",
+           engine.path);
+  configure_ok(text);
+  ck_assert_int_eq(glue_read_once(), 0);
+  notif_one(NOTIF_WARNING, "udp-5300", "unexpected");
+  mock_clear_records();
+  engine_stop(); /* the socket file stays: connections are refused */
+  ck_assert_int_eq(glue_read_once(), 0);
+  assert_gauge("docker", "homelab_available", "", 0);
+  ck_assert_uint_eq(mock_count_notifications(), 0);
+  assert_gauge("listeners", "count", "published_only", 1);
+  assert_gauge("policy", "count", "unexpected", 2);
+  ck_assert_int_eq(glue_read_once(), 0);
+  ck_assert_uint_eq(mock_count_notifications(), 0);
+  mock_clear_records();
+  engine_listen(true);
+  ck_assert_int_eq(glue_read_once(), 0);
+  assert_gauge("docker", "homelab_available", "", 1);
+  ck_assert_uint_eq(mock_count_notifications(), 0);
+  assert_gauge("listeners", "count", "published_only", 1);
 }
 END_TEST
 
@@ -1372,6 +1411,7 @@ static Suite *homelab_ports_suite(void) {
   tcase_add_test(tc, test_proc_root_gone);
   tcase_add_test(tc, test_docker_unavailable);
   tcase_add_test(tc, test_docker_containers);
+  tcase_add_test(tc, test_docker_outage_keeps_findings);
   tcase_set_timeout(tc, 30);
   suite_add_tcase(s, tc);
 
