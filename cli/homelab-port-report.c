@@ -353,8 +353,6 @@ static const char *endpoint(const struct hl_port_rec *r, char *buf,
 /* "sshd (pid 812, user root)", with the container when there is one. */
 static const char *owner_desc(const struct hl_port_rec *r, char *buf,
                               size_t len) {
-  char proc[128];
-  char user[128];
   char ctr[160];
   ctr[0] = '\0';
   if (r->ctr_name != NULL || r->ctr_id != NULL) {
@@ -363,15 +361,18 @@ static const char *owner_desc(const struct hl_port_rec *r, char *buf,
         ctr, sizeof(ctr), "container %s",
         term_safe(r->ctr_name ? r->ctr_name : r->ctr_id, name, sizeof(name)));
   }
-  if (r->pid > 0)
+  if (r->pid > 0) {
+    char proc[128];
+    char user[128];
     snprintf(buf, len, "%s (pid %d, user %s%s%s)",
              term_safe(r->process, proc, sizeof(proc)), r->pid,
              term_safe(r->user, user, sizeof(user)), ctr[0] ? "; " : "", ctr);
-  else if (!r->has_socket)
+  } else if (!r->has_socket) {
     snprintf(buf, len, "%s (published, no host socket)", ctr);
-  else
+  } else {
     snprintf(buf, len, "an unknown process%s%s%s", ctr[0] ? " (" : "", ctr,
              ctr[0] ? ")" : "");
+  }
   return buf;
 }
 
@@ -704,11 +705,12 @@ static int run_check(const struct cli *c) {
     if (!check_matches(c, r))
       continue;
     hits++;
-    char ep[96];
-    char who[512];
-    if (!c->quiet)
+    if (!c->quiet) {
+      char ep[96];
+      char who[512];
       printf("%s in use by %s\n", endpoint(r, ep, sizeof(ep)),
              owner_desc(r, who, sizeof(who)));
+    }
   }
   hl_port_report_free(&rep);
   char what[96];

@@ -334,7 +334,6 @@ static const char *hnvme_strerr(int rc, char *buf, size_t len) {
 
 /* Identify Controller (on connect) and namespaces. */
 static void hnvme_identify(struct hnvme_target *t, bool ctrl) {
-  char eb[128];
   struct hl_nvme_ctrl_info id;
   int rc = ctrl ? hl_nvme_read_ctrl(t->fd, &id) : 0;
   if (ctrl && rc == 0) {
@@ -343,11 +342,13 @@ static void hnvme_identify(struct hnvme_target *t, bool ctrl) {
   }
   if (rc == 0 && t->have_id)
     rc = hl_nvme_read_namespaces(t->fd, t->id.nn, t->ns, HNVME_NS, &t->nns);
-  if (rc != 0 && rc != -EACCES && rc != -EPERM) /* see hnvme_fallback() */
+  if (rc != 0 && rc != -EACCES && rc != -EPERM) { /* see hnvme_fallback() */
+    char eb[128];
     hl_complain(&t->c_ident, "%s: identify failed: %s", t->name,
                 hnvme_strerr(rc, eb, sizeof(eb)));
-  else
+  } else {
     hl_release(&t->c_ident, "%s: identify works again", t->name);
+  }
 }
 
 /* ---- submit and notify ---------------------------------------------------

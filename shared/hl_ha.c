@@ -711,8 +711,10 @@ int hl_ha_parse_time(const char *s, size_t n, double *out) {
   if (s[i] == '.') {
     double scale = 0.1;
     size_t start = ++i;
-    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++, scale /= 10)
+    for (; i < n && s[i] >= '0' && s[i] <= '9'; i++) {
       frac += i - start < 9 ? (s[i] - '0') * scale : 0;
+      scale /= 10;
+    }
     if (i == start)
       return -EINVAL;
   }

@@ -734,7 +734,7 @@ static int read_small(const char *dir, const char *name, char *out,
 /* A sysfs identity string, sanitized like the Identify fields. */
 static bool read_ident(const char *dir, const char *name, char *out,
                        size_t size) {
-  char raw[128];
+  char raw[128] = "";
   if (read_small(dir, name, raw, sizeof(raw)) != 0)
     return false;
   ascii_field(out, size, (const uint8_t *)raw, strlen(raw));

@@ -412,7 +412,7 @@ static void add_stats(struct hl_owners_stats *to,
 
 /* Runs the job on up to job_threads() workers, the caller being one. */
 static int job_run(struct job *j) {
-  struct worker w[MAX_THREADS];
+  struct worker w[MAX_THREADS] = {0};
   pthread_t tid[MAX_THREADS];
   bool started[MAX_THREADS] = {false};
   unsigned n = job_threads(j->o, j->units);

@@ -648,12 +648,13 @@ static int rec_set_ctr(struct hl_port_rec *r, const struct pub *e) {
              strchr(p->ip, ':') != NULL ? "[%s]:%u->%u/%s" : "%s:%u->%u/%s",
              p->ip, p->public_port, p->private_port, proto);
   r->ctr_port = p->private_port;
-  char id[13] = "";
   int rc = dup_opt(&r->ctr_name, e->c->name);
   if (rc == 0)
     rc = dup_opt(&r->ctr_image, e->c->image);
-  if (rc == 0 && e->c->id != NULL)
+  if (rc == 0 && e->c->id != NULL) {
+    char id[13] = "";
     rc = dup_opt(&r->ctr_id, hl_docker_short_id(e->c->id, id));
+  }
   return rc;
 }
 

@@ -135,8 +135,12 @@ int main(int argc, char **argv) {
   int *idx = calloc((size_t)n, sizeof(*idx));
   char(*addrs)[INET6_ADDRSTRLEN] = calloc((size_t)n, sizeof(*addrs));
   struct hl_icmp *ctx = hl_icmp_new();
-  if (idx == NULL || addrs == NULL || ctx == NULL)
+  if (idx == NULL || addrs == NULL || ctx == NULL) {
+    hl_icmp_free(ctx);
+    free(addrs);
+    free(idx);
     return 2;
+  }
   for (int i = 0; i < n; i++) {
     struct sockaddr_storage ss;
     socklen_t len = 0;
