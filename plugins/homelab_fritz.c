@@ -760,6 +760,7 @@ struct fritz_rd {
   bool auth_try;     /* TR-064 (authenticated) calls allowed */
   int auth;          /* 0 untried, 1 worked, -1 rejected */
   int fatal;         /* transport failure: the rest of the read is skipped */
+  unsigned ok;       /* SOAP calls answered and parsed */
   char err[256];
   char part[200]; /* first partial failure */
 };
@@ -838,6 +839,7 @@ static int fritz_call(struct fritz_box *b, struct fritz_rd *rd,
   rc = fritz_http_outcome(rd, c->igd, rc, &r);
   if (rc == 0) {
     rc = hl_tr064_parse_response(r.body.data, r.body.len, c->action, out);
+    rd->ok += rc == 0;
     if (rc == -EREMOTEIO &&
         (out->fault_code == HL_TR064_FAULT_INVALID_ACTION ||
          out->fault_code == HL_TR064_FAULT_NOT_AUTHORIZED)) {
@@ -876,10 +878,21 @@ static int fritz_get_desc(struct fritz_box *b, struct fritz_rd *rd,
     rd->fatal = required ? rc : 0;
   } else if (rc == 0) {
     rc = hl_tr064_parse_desc(r.body.data, r.body.len, d);
+    if (rc == 0 && d->nservices == 0) {
+      hl_tr064_desc_free(d);
+      hl_str_copy(d->error, sizeof(d->error), "no services described");
+      rc = -EPROTO;
+    }
     if (rc != 0) {
       snprintf(rd->err, sizeof(rd->err), "%s: %s", path, d->error);
       rd->fatal = required ? rc : 0;
     }
+  } else if (rd->fatal == 0 && required) {
+    /* Not a transport failure, but no description either (an oversized
+     * answer, a 401): the box cannot be read without it. */
+    snprintf(rd->err, sizeof(rd->err), "GET %s: %s", path,
+             rc == -E2BIG ? "answer too large" : STRERROR(-rc));
+    rd->fatal = rc;
   }
   hl_http_resp_free(&r);
   return rc;
@@ -1243,6 +1256,12 @@ static int fritz_box_read(user_data_t *ud) {
   struct fritz_snap s = {0};
   if (rd.fatal == 0)
     fritz_collect(b, &rd, &s);
+  if (rd.fatal == 0 && rd.ok == 0 && rd.part[0] != '\0') {
+    /* Answers, but not one usable (garbage, oversized, not SOAP): the box
+     * as a whole does not work, not just "some values missing". */
+    rd.fatal = -EPROTO;
+    snprintf(rd.err, sizeof(rd.err), "no usable answer (%s)", rd.part);
+  }
   fritz_box_api(b, &rd);
   fritz_box_auth(b, &rd, now_ms);
   if (rd.fatal != 0)
