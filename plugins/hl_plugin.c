@@ -218,7 +218,9 @@ void hl_secret_free(char **s) {
 
 int hl_cf_secret_file(const char *plugin, const char *option, const char *path,
                       size_t max, char **out) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  /* O_NONBLOCK: a FIFO without a writer must not hang collectd's start-up
+   * (it is refused below as "not a regular file"). */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   struct stat st;
   if (fd < 0 || fstat(fd, &st) != 0) {
     ERROR("%s: %s \"%s\": %s", plugin, option, path, STRERRNO);

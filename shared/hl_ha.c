@@ -71,6 +71,7 @@ static bool copy_fixed(char *dst, size_t size, const char *s, size_t n) {
   size_t k = utf8_cut(s, n, size - 1);
   memcpy(dst, s, k);
   dst[k] = '\0';
+  hl_utf8_fix(dst, k); /* yajl checks only the structure of sequences */
   return true;
 }
 
@@ -84,6 +85,7 @@ static int set_str(struct base *b, char **dst, const char *s, size_t n) {
     return fail(b, -ENOMEM, "out of memory");
   memcpy(copy, s, k);
   copy[k] = '\0';
+  hl_utf8_fix(copy, k); /* yajl checks only the structure of sequences */
   free(*dst);
   *dst = copy;
   return 1;

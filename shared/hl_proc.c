@@ -263,7 +263,10 @@ int hl_proc_parse_meminfo(const char *buf, size_t len, struct hl_meminfo *out) {
 double hl_pct(uint64_t part, uint64_t whole) {
   if (whole == 0)
     return NAN;
-  return 100.0 * (double)part / (double)whole;
+  /* Quotient first: part == whole gives exactly 100 (100 * part / whole
+   * can round to 100.00000000000001 with counts above 2^46). */
+  double q = (double)part / (double)whole;
+  return q >= 1.0 && part <= whole ? 100.0 : 100.0 * q;
 }
 
 /* ---- /proc/uptime, /proc/loadavg ----------------------------------------- */

@@ -40,40 +40,12 @@
  * there are not one (stray continuation byte, overlong form, surrogate,
  * beyond U+10FFFF, truncated). Never reads more than @avail bytes.
  */
-static size_t utf8_seq_len(const unsigned char *p, size_t avail) {
-  unsigned char c = p[0];
-  if (c < 0x80)
-    return 1;
-  size_t n = c >= 0xc2 && c <= 0xdf   ? 2
-             : c >= 0xe0 && c <= 0xef ? 3
-             : c >= 0xf0 && c <= 0xf4 ? 4
-                                      : 0;
-  if (n == 0 || n > avail)
-    return 0;
-  /* The second byte's range depends on the lead (Unicode table 3-7). */
-  unsigned char lo = 0x80;
-  unsigned char hi = 0xbf;
-  if (c == 0xe0)
-    lo = 0xa0;
-  else if (c == 0xed)
-    hi = 0x9f;
-  else if (c == 0xf0)
-    lo = 0x90;
-  else if (c == 0xf4)
-    hi = 0x8f;
-  if (p[1] < lo || p[1] > hi)
-    return 0;
-  for (size_t i = 2; i < n; i++)
-    if ((p[i] & 0xc0) != 0x80)
-      return 0;
-  return n;
-}
 
 static bool utf8_valid(const char *s, size_t len) {
   const unsigned char *p = (const unsigned char *)s;
   size_t i = 0;
   while (i < len) {
-    size_t n = utf8_seq_len(p + i, len - i);
+    size_t n = hl_utf8_seq_len(p + i, len - i);
     if (n == 0)
       return false;
     i += n;
@@ -87,7 +59,7 @@ int hl_report_sanitize_utf8(struct hl_buf *out, const char *s, size_t len) {
   const unsigned char *p = (const unsigned char *)s;
   size_t i = 0;
   while (i < len) {
-    size_t n = utf8_seq_len(p + i, len - i);
+    size_t n = hl_utf8_seq_len(p + i, len - i);
     int rc = n == 0 ? hl_buf_append(out, utf8_replacement, 3)
                     : hl_buf_append(out, p + i, n);
     if (rc != 0)
@@ -478,7 +450,7 @@ int hl_html_escape(struct hl_buf *out, const char *s) {
     if (p[i] < 0x80) {
       rep = html_ascii(p[i], ctl);
     } else {
-      n = utf8_seq_len(p + i, len - i);
+      n = hl_utf8_seq_len(p + i, len - i);
       rep = n == 0 ? utf8_replacement : NULL;
       n = n == 0 ? 1 : n;
     }

@@ -236,3 +236,47 @@ int hl_buf_read_file(struct hl_buf *b, const char *path) {
     hl_buf_reset(b);
   return rc;
 }
+
+size_t hl_utf8_seq_len(const unsigned char *p, size_t avail) {
+  unsigned char c = p[0];
+  if (c < 0x80)
+    return 1;
+  size_t n = c >= 0xc2 && c <= 0xdf   ? 2
+             : c >= 0xe0 && c <= 0xef ? 3
+             : c >= 0xf0 && c <= 0xf4 ? 4
+                                      : 0;
+  if (n == 0 || n > avail)
+    return 0;
+  /* The second byte's range depends on the lead (Unicode table 3-7). */
+  unsigned char lo = 0x80;
+  unsigned char hi = 0xbf;
+  if (c == 0xe0)
+    lo = 0xa0;
+  else if (c == 0xed)
+    hi = 0x9f;
+  else if (c == 0xf0)
+    lo = 0x90;
+  else if (c == 0xf4)
+    hi = 0x8f;
+  if (p[1] < lo || p[1] > hi)
+    return 0;
+  for (size_t i = 2; i < n; i++)
+    if ((p[i] & 0xc0) != 0x80)
+      return 0;
+  return n;
+}
+
+size_t hl_utf8_fix(char *s, size_t n) {
+  unsigned char *p = (unsigned char *)s;
+  size_t fixed = 0;
+  for (size_t i = 0; i < n;) {
+    size_t k = hl_utf8_seq_len(p + i, n - i);
+    if (k == 0) {
+      p[i++] = '?';
+      fixed++;
+    } else {
+      i += k;
+    }
+  }
+  return fixed;
+}

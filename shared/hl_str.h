@@ -121,4 +121,20 @@ void hl_buf_free(struct hl_buf *b);
  */
 int hl_buf_read_file(struct hl_buf *b, const char *path);
 
+/**
+ * hl_utf8_seq_len() - length of the well-formed UTF-8 sequence at @p
+ * (Unicode table 3-7: no overlong forms, no surrogates, at most U+10FFFF).
+ * @avail: bytes available at @p (at least 1).
+ * Return: 1-4, or 0 when the bytes there are not a well-formed sequence.
+ */
+size_t hl_utf8_seq_len(const unsigned char *p, size_t avail);
+
+/**
+ * hl_utf8_fix() - make [@s, @s + @n) well-formed UTF-8 in place: every byte
+ * that does not start a well-formed sequence becomes '?'. The length is
+ * kept, so a NUL-terminated string stays terminated where it was.
+ * Return: the number of bytes replaced.
+ */
+size_t hl_utf8_fix(char *s, size_t n);
+
 #endif

@@ -76,6 +76,23 @@ START_TEST(test_config) {
   ck_assert_str_eq(c.location_name, "Zuhause K\xc3\xb6ln \xf0\x9f\x8f\xa0");
   ck_assert_str_eq(c.state, "RUNNING");
   free(json);
+  /* yajl only checks the structure of UTF-8 sequences: overlong forms and
+   * surrogates (found by fuzz_ha) come out as '?' (well-formed UTF-8). */
+  static const char bad[] = "{\"location_name\": \"K\xc1\xb6ln\", "
+                            "\"version\": \"2025.8.\xed\xa0\x80\"}";
+  ck_assert_int_eq(
+      hl_ha_parse_config(bad, sizeof(bad) - 1, &c, err, sizeof(err)), 0);
+  ck_assert_str_eq(c.location_name, "K??ln");
+  ck_assert_str_eq(c.version, "2025.8.???");
+  static const char ent[] =
+      "{\"entity_id\": \"sensor.k\xc3\xb6ln\", \"state\": \"on\", "
+      "\"attributes\": {\"friendly_name\": \"K\xc1\xb6ln \xed\xa0\x80\"}}";
+  struct hl_ha_entity e;
+  ck_assert_int_eq(
+      hl_ha_parse_state(ent, sizeof(ent) - 1, NULL, &e, err, sizeof(err)), 0);
+  ck_assert_str_eq(e.entity_id, "sensor.k\xc3\xb6ln");
+  ck_assert_str_eq(e.friendly_name, "K??ln ???");
+  hl_ha_entity_free(&e);
 }
 END_TEST
 

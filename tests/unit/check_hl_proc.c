@@ -504,10 +504,17 @@ static const struct hl_pct_case {
   uint64_t whole;
   double want; /* NAN: expect NAN */
 } hl_pct_cases[] = {
-    {0, 0, NAN},       {5, 0, NAN},
-    {0, 10, 0},        {1, 4, 25},
-    {5, 5, 100},       {UINT64_MAX, UINT64_MAX, 100},
-    {1, 3, 100.0 / 3}, {KIB(330512), KIB(24684092), 100.0 * 330512 / 24684092},
+    {0, 0, NAN},
+    {5, 0, NAN},
+    {0, 10, 0},
+    {1, 4, 25},
+    {5, 5, 100},
+    {UINT64_MAX, UINT64_MAX, 100},
+    {1, 3, 100.0 / 3},
+    {KIB(330512), KIB(24684092), 100.0 * 330512 / 24684092},
+    /* found by fuzz_proc: 100 * part / whole rounded to 100.00000000000001 */
+    {7809651250343798035ULL, 7809651250343798093ULL, 100},
+    {7809651250343798093ULL, 7809651250343798093ULL, 100},
 };
 
 START_TEST(test_hl_pct) {
@@ -517,6 +524,8 @@ START_TEST(test_hl_pct) {
     ck_assert_double_nan(got);
   else
     ck_assert_double_eq_tol(got, c->want, 1e-6);
+  if (c->part <= c->whole && c->whole > 0)
+    ck_assert(got <= 100.0); /* never above 100, not even by one ULP */
 }
 END_TEST
 

@@ -459,6 +459,33 @@ START_TEST(test_buf_read_file) {
 }
 END_TEST
 
+/* ---- UTF-8 well-formedness ---- */
+
+static const struct utf8_case {
+  const char *in, *out; /* out: after hl_utf8_fix() */
+  size_t fixed;
+} utf8_cases[] = {
+    {"plain ascii", "plain ascii", 0},
+    {"K\xc3\xb6ln \xf0\x9f\x8f\xa0", "K\xc3\xb6ln \xf0\x9f\x8f\xa0", 0},
+    {"K\xc1\xb6ln", "K??ln", 2},              /* overlong lead C1 */
+    {"2025.8.\xed\xa0\x80", "2025.8.???", 3}, /* UTF-16 surrogate */
+    {"\xe0\x80\xaf", "???", 3},               /* overlong 3-byte '/' */
+    {"\xf4\x90\x80\x80", "????", 4},          /* above U+10FFFF */
+    {"cut \xe2\x82", "cut ??", 2},            /* truncated sequence */
+    {"\x80lone", "?lone", 1},                 /* continuation byte alone */
+    {"", "", 0},
+};
+
+START_TEST(test_utf8_fix) {
+  const struct utf8_case *c = &utf8_cases[_i];
+  char buf[64];
+  hl_str_copy(buf, sizeof(buf), c->in);
+  ck_assert_uint_eq(hl_utf8_fix(buf, strlen(buf)), c->fixed);
+  ck_assert_str_eq(buf, c->out);
+  ck_assert_uint_eq(hl_utf8_fix(buf, strlen(buf)), 0); /* idempotent */
+}
+END_TEST
+
 Suite *hl_str_suite(void) {
   Suite *s = suite_create("hl_str");
 
@@ -477,6 +504,7 @@ Suite *hl_str_suite(void) {
 
   tc = tcase_create("copy");
   tcase_add_loop_test(tc, test_str_copy, 0, ARRAY_SIZE(copy_cases));
+  tcase_add_loop_test(tc, test_utf8_fix, 0, ARRAY_SIZE(utf8_cases));
   suite_add_tcase(s, tc);
 
   tc = tcase_create("buf");
