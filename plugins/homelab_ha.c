@@ -358,10 +358,10 @@ static int ha_cf_pattern(struct ha_inst *h, oconfig_item_t *c) {
  * collectd's main config file is readable by every user. */
 static bool ha_config_world_readable(void) {
   const char *path = "/etc/collectd/collectd.conf";
-  char args[4096];
   char cfgpath[PATH_MAX] = "";
   FILE *f = fopen("/proc/self/cmdline", "re");
   if (f != NULL) {
+    char args[4096];
     size_t n = fread(args, 1, sizeof(args) - 1, f);
     fclose(f);
     args[n] = '\0';
@@ -1066,6 +1066,8 @@ static bool ha_use_each(const struct ha_inst *h) {
  * (dispatching between requests wakes collectd's write threads each time). */
 static void ha_read_each(struct ha_inst *h, struct ha_rd *rd,
                          struct ha_counts *n) {
+  if (h->nents == 0)
+    return;
   char path[300];
   bool all_ok = true;
   struct hl_ha_entity *got = calloc(h->nents, sizeof(*got));

@@ -787,7 +787,8 @@ START_TEST(test_entity_availability) {
                  &n);
     ck_assert_double_eq(gauge("homelab_available", id), avail_steps[i].avail);
     ck_assert_double_eq(n.unavailable, avail_steps[i].avail == 0);
-    bool number = avail_steps[i].avail && strcmp(avail_steps[i].state, "on");
+    bool number =
+        avail_steps[i].avail && strcmp(avail_steps[i].state, "on") != 0;
     ck_assert_msg(glue_has("home", "temperature", id) == number, "step %d", i);
     ck_assert(glue_has("home", "homelab_age", id));
     ck_assert_uint_eq(mock_count_notifications(), avail_steps[i].sev != 0);

@@ -70,11 +70,11 @@ static void tmp_restore(const char *name) {
 
 /* Gives the copy's process a new fd: <tmp>/@pid/fd/@fd -> socket:[@inode]. */
 static void tmp_fd(int pid, int fd, unsigned inode) {
-  char rel[64], p[PATH_MAX], target[64];
+  char rel[64], p[PATH_MAX], sockname[64];
   snprintf(rel, sizeof(rel), "%d/fd/%d", pid, fd);
-  snprintf(target, sizeof(target), "socket:[%u]", inode);
-  ck_assert_int_eq(symlink(target, glue_path_join(p, sizeof(p), tmp_root, rel)),
-                   0);
+  snprintf(sockname, sizeof(sockname), "socket:[%u]", inode);
+  ck_assert_int_eq(
+      symlink(sockname, glue_path_join(p, sizeof(p), tmp_root, rel)), 0);
 }
 
 static void tmp_rm(const char *name) {

@@ -729,7 +729,7 @@ START_TEST(test_tls) {
   for (int i = 0; i < 100 && rc == -ECONNREFUSED; i++) {
     rc = tls_get(base, ca, NULL, false);
     if (rc == -ECONNREFUSED)
-      usleep(20000);
+      nanosleep(&(struct timespec){.tv_nsec = 20 * 1000 * 1000}, NULL);
   }
   ck_assert_int_eq(rc, 0);
   ck_assert_int_eq(tls_get(base, NULL, NULL, false), -EKEYREJECTED);

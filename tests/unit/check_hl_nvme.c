@@ -440,6 +440,7 @@ START_TEST(test_ns_decode) {
   ck_assert_uint_eq(ns.cap_bytes, c->cap);
   ck_assert_uint_eq(ns.used_bytes, c->used);
   assert_near(ns.used_pct, c->pct, "used_pct");
+  ck_assert_msg(ns.thin == c->thin, "%s: thin", c->file);
 }
 END_TEST
 

@@ -784,7 +784,7 @@ static size_t dir_entries(const char *dir) {
   ck_assert_ptr_nonnull(d);
   size_t n = 0;
   for (struct dirent *e = readdir(d); e != NULL; e = readdir(d))
-    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, ".."))
+    if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
       n++;
   closedir(d);
   return n;
