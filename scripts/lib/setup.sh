@@ -16,6 +16,7 @@ HL_PACKAGES=(
   qemu-system-x86 linux-image-amd64 busybox-static nvme-cli
   dpkg-dev debhelper fakeroot
   libmicrohttpd12 libprotobuf-c1 libesmtp6
+  clang libclang-rt-14-dev cppcheck clang-tidy clang-tools bear
 )
 
 hl_log() { printf '==> %s\n' "$*" >&2; }
