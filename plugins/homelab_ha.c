@@ -40,6 +40,8 @@
  *       Interval 30
  *       FetchMode "auto"                     # auto, bulk or each
  *       MaxEntities 1000
+ *       ReportAvailability true              # homelab_available-<id> values
+ *       ReportAge true                       # homelab_age-<id> values
  *       Entity "sensor.living_room_temperature"
  *       <Entity "sensor.freezer_temperature">
  *         WarningMax -15
@@ -124,7 +126,9 @@ struct ha_inst {
   size_t npatterns;
   char *attr;
   bool attr_all;
-  const char **ids; /* borrowed from ents, for struct hl_ha_filter */
+  bool report_available; /* homelab_available-<id> values (default on) */
+  bool report_age;       /* homelab_age-<id> values (default on) */
+  const char **ids;      /* borrowed from ents, for struct hl_ha_filter */
   /* state */
   struct hl_http *http;
   struct hl_backoff bo;
@@ -508,6 +512,10 @@ static int ha_config_option(struct ha_inst *h, oconfig_item_t *c, int *ntoken) {
   }
   if (strcasecmp(k, "FetchMode") == 0)
     return ha_cf_fetch(h, c);
+  if (strcasecmp(k, "ReportAvailability") == 0)
+    return hl_cf_bool(h->ctx, c, &h->report_available);
+  if (strcasecmp(k, "ReportAge") == 0)
+    return hl_cf_bool(h->ctx, c, &h->report_age);
   if (strcasecmp(k, "MaxEntities") == 0)
     return ha_cf_whole(h, c, 1, 100000, &h->max_entities);
   if (strcasecmp(k, "EntityPattern") == 0)
@@ -598,7 +606,9 @@ static int ha_config_instance(oconfig_item_t *ci) {
                         .timeout = 5,
                         .max_body = HA_MAX_BODY_DEFAULT,
                         .config_interval = 3600,
-                        .max_entities = 1000};
+                        .max_entities = 1000,
+                        .report_available = true,
+                        .report_age = true};
   int rc = ha_config_name(ci, h->name, sizeof(h->name));
   snprintf(h->ctx, sizeof(h->ctx), HL_PLUGIN ": Instance \"%s\"", h->name);
   int ntoken = 0;
@@ -995,7 +1005,8 @@ static void ha_entity_report(struct ha_inst *h, const struct ha_rd *rd,
   meta_data_t *md = ha_entity_meta(e);
   n->reported++;
   n->unavailable += !avail;
-  ha_submit1(h, rd->now, "homelab_available", ti, avail, md);
+  if (h->report_available)
+    ha_submit1(h, rd->now, "homelab_available", ti, avail, md);
   ha_entity_avail(h, s, avail, "unavailable", ti);
   if (kind == HL_HA_VALUE_NUMBER) {
     struct hl_ha_type t = hl_ha_type_for(e->unit, e->device_class);
@@ -1005,7 +1016,7 @@ static void ha_entity_report(struct ha_inst *h, const struct ha_rd *rd,
     ha_submit1(h, rd->now, "homelab_binary", ti, v, md);
     ha_entity_limits(h, s, "homelab_binary", ti, v);
   }
-  if (e->has_last_updated && rd->wall > 0) {
+  if (h->report_age && e->has_last_updated && rd->wall > 0) {
     double age = rd->wall - e->last_updated;
     ha_submit1(h, rd->now, "homelab_age", ti, age < 0 ? 0 : age, md);
   }
@@ -1044,7 +1055,8 @@ static void ha_entity_missing(struct ha_inst *h, const struct ha_rd *rd,
   meta_data_t *md = meta_data_create();
   if (md != NULL)
     meta_data_add_string(md, "entity_id", id);
-  ha_submit1(h, rd->now, "homelab_available", ti, 0, md);
+  if (h->report_available)
+    ha_submit1(h, rd->now, "homelab_available", ti, 0, md);
   if (md != NULL)
     meta_data_destroy(md);
   ha_entity_avail(h, s, false, "not found", ti);

@@ -571,6 +571,30 @@ static const struct {
 };
 
 /* tests/fixtures/ha/states.json, every entity (EntityPattern "*"). */
+/* ReportAvailability false / ReportAge false: one value list per numeric
+ * entity (the state); availability is still tracked and notified. */
+START_TEST(test_entity_values_off) {
+  struct ha_inst *h = one_inst("Entity \"sensor.t\"\nReportAvailability false\n"
+                               "ReportAge false\n");
+  ck_assert(!h->report_available);
+  ck_assert(!h->report_age);
+  report_state(h, "sensor.t", "21.5",
+               "\xc2\xb0"
+               "C",
+               NULL);
+  ck_assert_uint_eq(mock_count_values(), 1);
+  ck_assert_double_eq(gauge("temperature", "sensor.t"), 21.5);
+  report_state(h, "sensor.t", "unavailable", NULL, NULL);
+  ck_assert_uint_eq(mock_count_values(), 1);
+  ck_assert_uint_eq(notes(NOTIF_WARNING, "sensor.t", "unavailable"), 1);
+  struct ha_rd rd = rd_fixed();
+  struct ha_counts n = {0};
+  ha_entity_missing(h, &rd, "sensor.t", &n);
+  ck_assert_uint_eq(mock_count_values(), 1);
+  ck_assert_double_eq(n.unavailable, 1);
+}
+END_TEST
+
 START_TEST(test_entity_types) {
   struct ha_inst *h =
       one_inst("EntityPattern \"*\"\nAttribute \"battery_level\"\n");
@@ -1245,6 +1269,7 @@ static Suite *homelab_ha_suite(void) {
   tc = tcase_create("entities");
   tcase_add_checked_fixture(tc, setup, teardown);
   tcase_add_test(tc, test_entity_types);
+  tcase_add_test(tc, test_entity_values_off);
   tcase_add_test(tc, test_entity_single);
   tcase_add_test(tc, test_entity_bulk);
   tcase_add_test(tc, test_entity_attribute_scope);
