@@ -1024,7 +1024,7 @@ def parse_digest(header):
 
 # --- HTTP ---------------------------------------------------------------------
 
-class Handler(http.server.BaseHTTPRequestHandler):
+class Handler(simlib.HandlerMixin, http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # Headers and body go out in separate writes; without TCP_NODELAY the
     # body waits ~40 ms for the client's delayed ACK on every reply.
@@ -1036,8 +1036,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
     by_scpd = {}     # SCPD URL -> [Service]
     opts = None
     stop = None     # threading.Event
-    tls_ctx = None  # on the TLS server's handler subclass
-    log_lock = threading.Lock()
+    conn_numbers = CONN_NO
+
+    @property
+    def state(self):  # what simlib.HandlerMixin counts in
+        return self.box
 
     def version_string(self):
         p = self.box.p
@@ -1048,32 +1051,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def setup(self):
-        with self.box.lock:
-            self.box.stats["accepted"] += 1
-            self.conn_no = next(CONN_NO)
-        self.counted = False
-        self.nreq = 0
         self.action = "-"
-        if self.tls_ctx is not None:
-            self.request.settimeout(10)
-            try:
-                self.request = self.tls_ctx.wrap_socket(self.request,
-                                                        server_side=True)
-            except (OSError, ssl.SSLError):
-                with self.box.lock:
-                    self.box.stats["tls_handshake_failures"] += 1
-                raise
-        self.timeout = self.opts.idle_timeout
+        self.sim_setup()
         super().setup()
 
     def _log(self, code):
-        if not self.opts.log:
-            return
-        line = (f"{time.time():.3f} c{self.conn_no} "
-                f"{'tls' if self.tls_ctx else 'http'} {self.command} "
-                f"{self.path} {self.action} {code}\n")
-        with self.log_lock, open(self.opts.log, "a", encoding="utf-8") as f:
-            f.write(line)
+        self.sim_log(f"{self.command} {self.path} {self.action} {code}")
 
     # --- sending -------------------------------------------------------------
 

@@ -106,7 +106,6 @@ import json
 import math
 import secrets
 import select
-import ssl
 import sys
 import threading
 import time
@@ -393,7 +392,7 @@ def html_page(code, text):
             "</center>\r\n</body>\r\n</html>\r\n")
 
 
-class Handler(http.server.BaseHTTPRequestHandler):
+class Handler(simlib.HandlerMixin, http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # Headers and body go out in separate writes; without TCP_NODELAY the
     # body waits ~40 ms for the client's delayed ACK on every reply.
@@ -402,8 +401,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
     ha = None       # HA, set in main()
     opts = None
     stop = None     # threading.Event
-    tls_ctx = None  # on the TLS server's handler subclass
-    log_lock = threading.Lock()
+    conn_numbers = CONN_NO
+
+    @property
+    def state(self):  # what simlib.HandlerMixin counts in
+        return self.ha
 
     def version_string(self):
         return "Python/3.13 aiohttp/3.11.11"
@@ -412,31 +414,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         pass
 
     def setup(self):
-        with self.ha.lock:
-            self.ha.stats["accepted"] += 1
-            self.conn_no = next(CONN_NO)
-        self.counted = False
-        self.nreq = 0
-        if self.tls_ctx is not None:
-            self.request.settimeout(10)
-            try:
-                self.request = self.tls_ctx.wrap_socket(self.request,
-                                                        server_side=True)
-            except (OSError, ssl.SSLError):
-                with self.ha.lock:
-                    self.ha.stats["tls_handshake_failures"] += 1
-                raise
-        self.timeout = self.opts.idle_timeout
+        self.sim_setup()
         super().setup()
 
     def _log(self, code):
-        if not self.opts.log:
-            return
-        line = (f"{time.time():.3f} c{self.conn_no} "
-                f"{'tls' if self.tls_ctx else 'http'} {self.command} "
-                f"{self.path} {code}\n")
-        with self.log_lock, open(self.opts.log, "a", encoding="utf-8") as f:
-            f.write(line)
+        self.sim_log(f"{self.command} {self.path} {code}")
 
     def _send(self, code, body, ctype="application/json", sim=False):
         if isinstance(body, str):

@@ -16,6 +16,7 @@ import socketserver
 import ssl
 import sys
 import threading
+import time
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
@@ -25,6 +26,44 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
     def handle_error(self, request, client_address):
         pass  # resets, TLS handshake failures, clients that time out
+
+
+class HandlerMixin:
+    """Request-handler parts both simulators share. The handler class sets
+    `state` (an object with `lock` and a `stats` dict), `opts` (with
+    `idle_timeout` and `log`) and, on the TLS server's subclass, `tls_ctx`."""
+
+    tls_ctx = None
+    log_lock = threading.Lock()
+    conn_numbers = None  # itertools.count of the simulator module
+
+    def sim_setup(self):
+        """Counts the accept, numbers the connection, wraps TLS (a failed
+        handshake is counted and closes the connection)."""
+        with self.state.lock:
+            self.state.stats["accepted"] += 1
+            self.conn_no = next(self.conn_numbers)
+        self.counted = False
+        self.nreq = 0
+        if self.tls_ctx is not None:
+            self.request.settimeout(10)
+            try:
+                self.request = self.tls_ctx.wrap_socket(self.request,
+                                                        server_side=True)
+            except (OSError, ssl.SSLError):
+                with self.state.lock:
+                    self.state.stats["tls_handshake_failures"] += 1
+                raise
+        self.timeout = self.opts.idle_timeout
+
+    def sim_log(self, what):
+        """One line per request in --log: time, connection, scheme, what."""
+        if not self.opts.log:
+            return
+        line = (f"{time.time():.3f} c{self.conn_no} "
+                f"{'tls' if self.tls_ctx else 'http'} {what}\n")
+        with self.log_lock, open(self.opts.log, "a", encoding="utf-8") as f:
+            f.write(line)
 
 
 def write_pid_file(path):
